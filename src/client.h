@@ -1,0 +1,55 @@
+/* client.h — one client connection.
+ *
+ * A client is owned by one worker thread for its whole life: only that
+ * thread reads its socket, runs its commands and writes its replies.  Other
+ * threads (CLIENT LIST/KILL) read the few fields marked "shared" with
+ * atomic loads or under the registry lock (see net.c). */
+#ifndef HF_CLIENT_H
+#define HF_CLIENT_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "resp.h"
+
+struct worker;
+struct event;
+struct command;
+
+enum {
+    CLIENT_CLOSE_AFTER_REPLY = 1 << 0,
+    CLIENT_CLOSE_ASAP = 1 << 1,      /* in close_asap, not flags */
+    CLIENT_UNIX = 1 << 2,
+    CLIENT_NO_EVICT = 1 << 3,
+    CLIENT_PROTECTED = 1 << 4,
+    CLIENT_WRITE_WAIT = 1 << 5,      /* write event armed (owner only) */
+    CLIENT_READ_PAUSED = 1 << 6,     /* read event removed (owner only) */
+};
+
+typedef struct client {
+    uint64_t id;
+    int fd;
+    struct worker *w;
+    struct event *rev, *wev;
+    resp_parser *rp;
+    /* output buffer: bytes [osent, olen) are waiting for the socket */
+    char *obuf;
+    size_t olen, ocap, osent;
+    int db;                  /* shared (relaxed) */
+    int resp;                /* 2 or 3 */
+    bool authed;
+    unsigned flags;          /* written by the owner only */
+    int close_asap;          /* shared (atomic): set by CLIENT KILL, timeouts */
+    char *name;              /* shared: under the registry lock */
+    char *lib_name, *lib_ver;/* shared: under the registry lock */
+    char addr[64], laddr[64];
+    int64_t ctime_ms;
+    int64_t last_ms;         /* shared (relaxed) */
+    const struct command *lastcmd; /* shared (relaxed) */
+    int argc;                /* current command */
+    hf_arg *argv;
+    uint64_t tot_cmds;
+    struct client *prev, *next;     /* registry (net.c) */
+} client;
+
+#endif

@@ -1,0 +1,18 @@
+/* cmdmeta.h — static interface facts of each command (see tools/gen-cmdmeta.py). */
+#ifndef HF_CMDMETA_H
+#define HF_CMDMETA_H
+
+struct cmdmeta {
+    const char *name;       /* lower case; subcommands as "client|id" */
+    int arity;
+    const char *flags;      /* space separated COMMAND INFO flags */
+    int first, last, step;
+    const char *acl;        /* space separated "@read @string" */
+    const char *tips;
+    const char *keyspecs;   /* "flags|begin|find[|notes:...];..." */
+    const char *group, *since, *summary, *complexity, *doc_flags;
+};
+
+extern const struct cmdmeta cmdmeta_table[];
+
+#endif

@@ -1,0 +1,367 @@
+/* keyspace.c — see keyspace.h. */
+#include "config.h"
+#include "keyspace.h"
+#include "stats.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static shard *shards;
+static uint32_t nshards, shard_mask;
+static int ndbs;
+static int shard_bits;
+__thread int64_t ks_now;
+static struct hf_stats fallback_stats;
+__thread struct hf_stats *tl_stats = &fallback_stats;
+
+void ks_init(uint32_t n, int dbs)
+{
+    nshards = n;
+    shard_mask = n - 1;
+    ndbs = dbs;
+    shard_bits = 0;
+    while ((1u << shard_bits) < n) shard_bits++;
+    shards = aligned_alloc(64, sizeof(shard) * n);
+    if (!shards) abort();
+    memset(shards, 0, sizeof(shard) * n);
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+    for (uint32_t i = 0; i < n; i++) {
+        pthread_mutex_init(&shards[i].lock, &attr);
+        shards[i].db = hf_calloc((size_t)dbs, sizeof(kdict *));
+        shards[i].db_keys = hf_calloc((size_t)dbs, sizeof(uint64_t));
+        shards[i].id = i;
+    }
+    pthread_mutexattr_destroy(&attr);
+}
+
+void ks_shutdown(void)
+{
+    for (uint32_t i = 0; i < nshards; i++) {
+        for (int d = 0; d < ndbs; d++) kd_free(shards[i].db[d]);
+        hf_free(shards[i].db);
+        hf_free(shards[i].db_keys);
+        pthread_mutex_destroy(&shards[i].lock);
+    }
+    free(shards);
+    shards = NULL;
+}
+
+uint32_t ks_nshards(void) { return nshards; }
+int ks_ndbs(void) { return ndbs; }
+shard *ks_shard(uint32_t idx) { return &shards[idx]; }
+
+void ks_ref(kref *k, const char *p, size_t n)
+{
+    k->p = p;
+    k->n = n;
+    k->hash = hf_hash(p, n);
+    /* the table uses the low bits; the shard takes high bits so the two
+     * are independent */
+    k->s = &shards[(k->hash >> 40) & shard_mask];
+}
+
+void ks_lock(shard *s) { pthread_mutex_lock(&s->lock); }
+void ks_unlock(shard *s) { pthread_mutex_unlock(&s->lock); }
+
+static int cmp_shard(const void *a, const void *b)
+{
+    uint32_t x = (*(shard *const *)a)->id, y = (*(shard *const *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+/* Collect the distinct shards of refs, sorted by id, into out. */
+static int distinct_shards(kref *refs, int n, shard **out)
+{
+    for (int i = 0; i < n; i++) out[i] = refs[i].s;
+    qsort(out, (size_t)n, sizeof(shard *), cmp_shard);
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (m == 0 || out[m - 1] != out[i]) out[m++] = out[i];
+    return m;
+}
+
+void ks_lock_refs(kref *refs, int n)
+{
+    if (n == 1) { ks_lock(refs[0].s); return; }
+    shard *small[16];
+    shard **v = n <= 16 ? small : hf_malloc(sizeof(shard *) * (size_t)n);
+    int m = distinct_shards(refs, n, v);
+    for (int i = 0; i < m; i++) ks_lock(v[i]);
+    if (v != small) hf_free(v);
+}
+
+void ks_unlock_refs(kref *refs, int n)
+{
+    if (n == 1) { ks_unlock(refs[0].s); return; }
+    shard *small[16];
+    shard **v = n <= 16 ? small : hf_malloc(sizeof(shard *) * (size_t)n);
+    int m = distinct_shards(refs, n, v);
+    for (int i = m - 1; i >= 0; i--) ks_unlock(v[i]);
+    if (v != small) hf_free(v);
+}
+
+void ks_lock_all(void)
+{
+    for (uint32_t i = 0; i < nshards; i++) ks_lock(&shards[i]);
+}
+
+void ks_unlock_all(void)
+{
+    for (uint32_t i = nshards; i-- > 0;) ks_unlock(&shards[i]);
+}
+
+kdict *do_ks_dict(shard *s, int db) { return s->db[db]; }
+
+static kdict *dict_for_write(shard *s, int db)
+{
+    if (!s->db[db]) s->db[db] = kd_new();
+    return s->db[db];
+}
+
+static inline void publish_size(shard *s, int db)
+{
+    __atomic_store_n(&s->db_keys[db], kd_size(s->db[db]), __ATOMIC_RELAXED);
+}
+
+static kentry *lookup(kref *k, int db)
+{
+    kdict *d = k->s->db[db];
+    if (!d) return NULL;
+    kentry *e = kd_find(d, k->p, k->n, k->hash);
+    if (e && e->expire && ks_now > e->expire) {
+        kd_delete(d, k->p, k->n, k->hash);
+        publish_size(k->s, db);
+        STAT_INC(expired_keys, 1);
+        return NULL;
+    }
+    return e;
+}
+
+kentry *do_ks_lookup(kref *k, int db)
+{
+    kentry *e = lookup(k, db);
+    if (e) {
+        STAT_INC(hits, 1);
+        e->val->atime = (uint32_t)(ks_now / 1000);
+    } else {
+        STAT_INC(misses, 1);
+    }
+    return e;
+}
+
+kentry *do_ks_lookup_write(kref *k, int db)
+{
+    return lookup(k, db);
+}
+
+kentry *do_ks_add(kref *k, int db, hobj *val)
+{
+    kdict *d = dict_for_write(k->s, db);
+    val->atime = (uint32_t)(ks_now / 1000);
+    kentry *e = kd_add(d, k->p, k->n, k->hash, val);
+    publish_size(k->s, db);
+    return e;
+}
+
+void do_ks_replace_value(kentry *e, hobj *val)
+{
+    if (e->val != val) obj_free(e->val);
+    val->atime = (uint32_t)(ks_now / 1000);
+    e->val = val;
+}
+
+kentry *do_ks_set(kref *k, int db, hobj *val, bool keepttl)
+{
+    kentry *e = lookup(k, db);
+    if (!e) return do_ks_add(k, db, val);
+    do_ks_replace_value(e, val);
+    if (!keepttl && e->expire) kd_set_expire(k->s->db[db], e, 0);
+    return e;
+}
+
+bool do_ks_delete(kref *k, int db)
+{
+    kdict *d = k->s->db[db];
+    if (!d) return false;
+    kentry *e = kd_unlink(d, k->p, k->n, k->hash);
+    if (!e) return false;
+    bool expired = e->expire && ks_now > e->expire;
+    kd_free_entry(e);
+    kd_resize_if_needed(d);
+    publish_size(k->s, db);
+    if (expired) STAT_INC(expired_keys, 1);
+    return !expired;
+}
+
+void do_ks_set_expire(kref *k, int db, kentry *e, int64_t when)
+{
+    kd_set_expire(k->s->db[db], e, when);
+}
+
+uint64_t ks_dbsize(int db)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < nshards; i++) n += __atomic_load_n(&shards[i].db_keys[db], __ATOMIC_RELAXED);
+    return n;
+}
+
+uint64_t ks_db_expires(int db)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < nshards; i++) {
+        ks_lock(&shards[i]);
+        if (shards[i].db[db]) n += shards[i].db[db]->volatile_keys;
+        ks_unlock(&shards[i]);
+    }
+    return n;
+}
+
+void ks_flushdb(int db)
+{
+    /* Swap each table out under its lock and free it outside. */
+    for (uint32_t i = 0; i < nshards; i++) {
+        ks_lock(&shards[i]);
+        kdict *old = shards[i].db[db];
+        shards[i].db[db] = NULL;
+        __atomic_store_n(&shards[i].db_keys[db], 0, __ATOMIC_RELAXED);
+        ks_unlock(&shards[i]);
+        kd_free(old);
+    }
+}
+
+void ks_flushall(void)
+{
+    /* All shards locked at once so no client sees a half-flushed server. */
+    kdict **old = hf_calloc((size_t)nshards * (size_t)ndbs, sizeof(kdict *));
+    ks_lock_all();
+    for (uint32_t i = 0; i < nshards; i++)
+        for (int d = 0; d < ndbs; d++) {
+            old[(size_t)i * (size_t)ndbs + (size_t)d] = shards[i].db[d];
+            shards[i].db[d] = NULL;
+            __atomic_store_n(&shards[i].db_keys[d], 0, __ATOMIC_RELAXED);
+        }
+    ks_unlock_all();
+    for (size_t i = 0; i < (size_t)nshards * (size_t)ndbs; i++) kd_free(old[i]);
+    hf_free(old);
+}
+
+void ks_swapdb(int a, int b)
+{
+    ks_lock_all();
+    for (uint32_t i = 0; i < nshards; i++) {
+        kdict *t = shards[i].db[a];
+        shards[i].db[a] = shards[i].db[b];
+        shards[i].db[b] = t;
+        uint64_t x = shards[i].db_keys[a];
+        __atomic_store_n(&shards[i].db_keys[a], shards[i].db_keys[b], __ATOMIC_RELAXED);
+        __atomic_store_n(&shards[i].db_keys[b], x, __ATOMIC_RELAXED);
+    }
+    ks_unlock_all();
+}
+
+struct scan_ctx {
+    ks_scan_fn *fn;
+    void *arg;
+    shard *s;
+    long emitted;
+};
+
+static void scan_cb(void *arg, kentry *e)
+{
+    struct scan_ctx *c = arg;
+    if (e->expire && ks_now > e->expire) return;  /* logically gone */
+    c->fn(c->arg, c->s, e);
+    c->emitted++;
+}
+
+uint64_t ks_scan(int db, uint64_t cursor, long count, ks_scan_fn *fn, void *arg)
+{
+    uint32_t si = (uint32_t)(cursor & shard_mask);
+    uint64_t dc = cursor >> shard_bits;
+    struct scan_ctx c = {fn, arg, NULL, 0};
+    long visits = 0, max_visits = count * 10;
+    while (si < nshards) {
+        shard *s = &shards[si];
+        c.s = s;
+        if (__atomic_load_n(&s->db_keys[db], __ATOMIC_RELAXED) == 0) {
+            si++;
+            dc = 0;
+            continue;
+        }
+        ks_lock(s);
+        kdict *d = s->db[db];
+        do {
+            dc = d ? kd_scan(d, dc, scan_cb, &c) : 0;
+            visits++;
+        } while (dc != 0 && c.emitted < count && visits < max_visits);
+        ks_unlock(s);
+        if (dc == 0) si++;
+        if (c.emitted >= count || visits >= max_visits) break;
+    }
+    if (si >= nshards) return 0;
+    return (dc << shard_bits) | si;
+}
+
+struct expire_ctx {
+    kentry *victims[64];
+    int n;
+};
+
+static void expire_cb(void *arg, kentry *e)
+{
+    struct expire_ctx *c = arg;
+    if (e->expire && ks_now > e->expire && c->n < 64) c->victims[c->n++] = e;
+}
+
+uint64_t ks_active_expire(uint32_t first, uint32_t n, int64_t budget_us)
+{
+    int64_t start = hf_monotonic_us();
+    uint64_t expired = 0;
+    ks_now = hf_mstime();
+    for (uint32_t k = 0; k < n; k++) {
+        shard *s = &shards[(first + k) & shard_mask];
+        ks_lock(s);
+        for (int db = 0; db < ndbs; db++) {
+            kdict *d = s->db[db];
+            if (!d || d->volatile_keys == 0) continue;
+            /* sample ~20 buckets worth, as Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP */
+            uint64_t cur = s->expire_db == db ? s->expire_cursor : 0;
+            for (int step = 0; step < 20; step++) {
+                struct expire_ctx c = {.n = 0};
+                cur = kd_scan(d, cur, expire_cb, &c);
+                for (int i = 0; i < c.n; i++) {
+                    kentry *e = c.victims[i];
+                    kd_delete(d, e->key, e->klen, hf_hash(e->key, e->klen));
+                }
+                expired += (uint64_t)c.n;
+                if (cur == 0) break;
+            }
+            publish_size(s, db);
+            s->expire_db = db;
+            s->expire_cursor = cur;
+        }
+        ks_unlock(s);
+        if ((k & 15) == 15 && hf_monotonic_us() - start > budget_us) break;
+    }
+    STAT_INC(expired_keys, expired);
+    return expired;
+}
+
+void ks_cron_rehash(uint32_t first, uint32_t n)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        shard *s = &shards[(first + k) & shard_mask];
+        if (pthread_mutex_trylock(&s->lock) != 0) continue;
+        for (int db = 0; db < ndbs; db++)
+            if (s->db[db]) {
+                kd_resize_if_needed(s->db[db]);
+                kd_rehash(s->db[db], 100);
+            }
+        ks_unlock(s);
+    }
+}

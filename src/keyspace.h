@@ -1,0 +1,90 @@
+/* keyspace.h — the sharded keyspace.
+ *
+ * S shards (a power of two); a key lives in shard hash(key) & (S-1), where
+ * hash is SipHash-1-2 keyed at start-up.  Each shard has its own lock and,
+ * per database, its own table (kdict) holding entries with their expiry.
+ *
+ * Locking: ks_lock()/ks_unlock() take one shard; ks_lock_refs() takes the
+ * shards of several keys in ascending shard order (no deadlock), as does
+ * ks_lock_all().  Functions named do_ks_*() expect the key's shard locked. */
+#ifndef HF_KEYSPACE_H
+#define HF_KEYSPACE_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "dict.h"
+#include "resp.h"
+
+typedef struct shard {
+    pthread_mutex_t lock;
+    kdict **db;                 /* ndbs tables, created lazily */
+    uint32_t id;
+    int expire_db;              /* active expire cursor */
+    uint64_t expire_cursor;
+    uint64_t *db_keys;          /* mirror of table sizes for lock-free reads */
+} __attribute__((aligned(64))) shard;
+
+/* A key resolved to its hash and shard. */
+typedef struct kref {
+    const char *p;
+    size_t n;
+    uint64_t hash;
+    shard *s;
+} kref;
+
+void ks_init(uint32_t nshards, int ndbs);
+void ks_shutdown(void);
+uint32_t ks_nshards(void);
+int ks_ndbs(void);
+shard *ks_shard(uint32_t idx);
+
+void ks_ref(kref *k, const char *p, size_t n);
+static inline void ks_ref_arg(kref *k, const hf_arg *a) { ks_ref(k, a->p, a->n); }
+
+void ks_lock(shard *s);
+void ks_unlock(shard *s);
+/* Locks the distinct shards of refs[0..n) in ascending order. */
+void ks_lock_refs(kref *refs, int n);
+void ks_unlock_refs(kref *refs, int n);
+void ks_lock_all(void);
+void ks_unlock_all(void);
+
+/* The time used for expiry decisions by the running command (ms). */
+extern __thread int64_t ks_now;
+
+/* Lookups delete a key whose time has passed (lazy expiry).
+ * do_ks_lookup counts a keyspace hit or miss; _write does not. */
+kentry *do_ks_lookup(kref *k, int db);
+kentry *do_ks_lookup_write(kref *k, int db);
+/* Adds a key that is known not to exist; the keyspace owns val. */
+kentry *do_ks_add(kref *k, int db, hobj *val);
+/* Sets key to val (replacing any value); keeps or clears the expiry. */
+kentry *do_ks_set(kref *k, int db, hobj *val, bool keepttl);
+void do_ks_replace_value(kentry *e, hobj *val);
+bool do_ks_delete(kref *k, int db);
+void do_ks_set_expire(kref *k, int db, kentry *e, int64_t when_ms);
+kdict *do_ks_dict(shard *s, int db);     /* may be NULL if never used */
+
+/* Whole-keyspace operations (take every shard lock themselves). */
+uint64_t ks_dbsize(int db);              /* lock-free, exact when quiet */
+uint64_t ks_db_expires(int db);
+void ks_flushdb(int db);
+void ks_flushall(void);
+void ks_swapdb(int a, int b);
+
+/* One SCAN step: cursor encodes (table cursor, shard).  Calls fn for each
+ * entry visited; stops once *count entries were emitted or the scan ends.
+ * Returns the next cursor (0 = done). */
+typedef void ks_scan_fn(void *arg, shard *s, kentry *e);
+uint64_t ks_scan(int db, uint64_t cursor, long count, ks_scan_fn *fn, void *arg);
+
+/* Active expiry: examine the shards [first, first + n) (mod S) with a time
+ * budget; returns keys expired. */
+uint64_t ks_active_expire(uint32_t first, uint32_t n, int64_t budget_us);
+/* Rehash step for idle tables in the same range. */
+void ks_cron_rehash(uint32_t first, uint32_t n);
+
+/* Statistics counted by keyspace operations, per thread (see stats.h). */
+
+#endif

@@ -1,0 +1,42 @@
+/* net.h — listeners, worker threads and the client registry.
+ *
+ * The main thread accepts connections and hands each to a worker once
+ * (round robin, through a locked queue plus a libevent wake-up, as
+ * memcached's thread.c); the worker owns it until it closes. */
+#ifndef HF_NET_H
+#define HF_NET_H
+
+#include <stdint.h>
+#include "client.h"
+#include "stats.h"
+
+/* Starts nworkers worker threads and opens the listeners from cfg; returns
+ * 0, or -1 after logging why (e.g. the port is in use). */
+int net_start(int nworkers);
+/* Runs the main thread's loop (accept, signals, cron) until shutdown. */
+void net_run(void);
+/* Stops the workers, closes every client and listener. */
+void net_stop(void);
+/* Asks the server to shut down; safe from any thread or signal context. */
+void net_request_shutdown(void);
+int net_workers(void);
+uint64_t net_listen_port(void);
+
+/* Client registry (every connected client, all workers) */
+void clients_lock(void);
+void clients_unlock(void);
+client *clients_first(void);            /* iterate under clients_lock() */
+int clients_connected(void);
+uint64_t clients_max_qbuf(void);
+/* Asks the owning worker to close c; call with clients_lock() held. */
+void client_kill_async(client *c);
+/* Formats one CLIENT LIST line for c into buf (under clients_lock()). */
+int client_describe(client *c, char *buf, size_t len);
+/* Sums the per-worker statistics into out. */
+void net_stats(struct hf_stats *out);
+void net_reset_stats(void);
+/* Cached figures refreshed by the main thread's cron */
+size_t net_used_memory(void);
+size_t net_peak_memory(void);
+
+#endif

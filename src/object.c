@@ -1,0 +1,134 @@
+/* object.c — see object.h. */
+#include "config.h"
+#include "object.h"
+#include "util.h"
+
+#include <string.h>
+
+static hobj *alloc_str(size_t cap)
+{
+    hobj *o = hf_malloc(sizeof(hobj) + cap);
+    o->type = OBJ_STRING;
+    o->unused = 0;
+    o->atime = 0;
+    return o;
+}
+
+hobj *obj_int(long long v)
+{
+    hobj *o = hf_malloc(sizeof(hobj));
+    o->type = OBJ_STRING;
+    o->enc = ENC_INT;
+    o->unused = 0;
+    o->atime = 0;
+    o->u.i = v;
+    return o;
+}
+
+hobj *obj_string_raw(const char *p, size_t n, size_t cap)
+{
+    if (cap < n) cap = n;
+    hobj *o = alloc_str(cap);
+    o->enc = ENC_RAW;
+    o->u.s.len = (uint32_t)n;
+    o->u.s.cap = (uint32_t)cap;
+    if (n) memcpy(o->data, p, n);
+    return o;
+}
+
+hobj *obj_string(const char *p, size_t n)
+{
+    long long v;
+    if (n <= 20 && hf_str2ll(p, n, &v)) return obj_int(v);
+    hobj *o = obj_string_raw(p, n, n);
+    o->enc = n <= EMBSTR_LIMIT ? ENC_EMBSTR : ENC_RAW;
+    return o;
+}
+
+void obj_free(hobj *o)
+{
+    if (!o) return;
+    hf_free(o);
+}
+
+hobj *obj_dup(const hobj *o)
+{
+    if (o->enc == ENC_INT) return obj_int(o->u.i);
+    hobj *n = obj_string_raw(o->data, o->u.s.len, o->u.s.len);
+    n->enc = o->enc;
+    return n;
+}
+
+const char *obj_str(const hobj *o, char *scratch, size_t *len)
+{
+    if (o->enc == ENC_INT) {
+        *len = (size_t)hf_ll2str(scratch, o->u.i);
+        return scratch;
+    }
+    *len = o->u.s.len;
+    return o->data;
+}
+
+size_t obj_strlen(const hobj *o)
+{
+    if (o->enc == ENC_INT) {
+        char tmp[24];
+        return (size_t)hf_ll2str(tmp, o->u.i);
+    }
+    return o->u.s.len;
+}
+
+bool obj_getll(const hobj *o, long long *v)
+{
+    if (o->enc == ENC_INT) { *v = o->u.i; return true; }
+    return hf_str2ll(o->data, o->u.s.len, v);
+}
+
+hobj *obj_make_raw(hobj *o, size_t newlen)
+{
+    if (o->enc == ENC_INT) {
+        char tmp[24];
+        size_t n = (size_t)hf_ll2str(tmp, o->u.i);
+        hf_free(o);
+        o = obj_string_raw(tmp, n, newlen > n ? newlen : n);
+    }
+    o->enc = ENC_RAW;
+    if (newlen > o->u.s.cap) {
+        /* grow geometrically below 1 MB, linearly above, as sds does */
+        size_t cap = newlen < 1024 * 1024 ? newlen * 2 : newlen + 1024 * 1024;
+        o = hf_realloc(o, sizeof(hobj) + cap);
+        o->u.s.cap = (uint32_t)cap;
+    }
+    if (newlen > o->u.s.len) {
+        memset(o->data + o->u.s.len, 0, newlen - o->u.s.len);
+        o->u.s.len = (uint32_t)newlen;
+    }
+    return o;
+}
+
+const char *obj_type_name(int type)
+{
+    switch (type) {
+    case OBJ_STRING: return "string";
+    case OBJ_LIST: return "list";
+    case OBJ_SET: return "set";
+    case OBJ_ZSET: return "zset";
+    case OBJ_HASH: return "hash";
+    }
+    return "unknown";
+}
+
+const char *obj_enc_name(const hobj *o)
+{
+    switch (o->enc) {
+    case ENC_INT: return "int";
+    case ENC_EMBSTR: return "embstr";
+    case ENC_RAW: return "raw";
+    }
+    return "unknown";
+}
+
+size_t obj_memory_usage(const hobj *o)
+{
+    return hf_malloc_size((void *)o);
+}

@@ -55,7 +55,7 @@ static char *save_param;       /* accepted for tools; holdfast has no RDB "save"
 static int appendonly;         /* replaced by the WAL settings in the durability work */
 
 static const struct directive table[] = {
-    {"port", C_INT, &cfg.port, "6379", 0, 65535, 0, NULL},
+    {"port", C_INT, &cfg.port, "6379", 0, 65535, IMMUTABLE, NULL},
     {"bind", C_BIND, NULL, "127.0.0.1 -::1", 0, 0, IMMUTABLE, NULL},
     {"unixsocket", C_STR, &cfg.unixsocket, "", 0, 0, IMMUTABLE, NULL},
     {"unixsocketperm", C_INT, &cfg.unixsocketperm, "0", 0, 0777, IMMUTABLE, NULL},

@@ -196,10 +196,9 @@ static void keys_cb(void *arg, kentry *e)
     x->n++;
 }
 
-/* KEYS visits one shard at a time under its lock, so the reply is not one
- * atomic snapshot of the whole keyspace (Redis's isn't either across a
- * MULTI-less run of writes, but it is atomic; a key written during KEYS may
- * or may not be listed here). */
+/* KEYS visits one shard at a time under its lock, so unlike Redis's the
+ * reply is not an atomic snapshot: a key written in another shard while
+ * KEYS runs may or may not be listed. */
 void cmd_keys(client *c)
 {
     struct keys_ctx x = {

@@ -54,8 +54,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Not yet declared in commands.h: bind as "command|getkeysandflags". */
-void cmd_command_getkeysandflags(client *c);
 
 /* ------------------------------------------------------------------------
  * Small helpers
@@ -127,13 +125,8 @@ static void reply_help_bound(client *c, const char *cmdname, const char *const *
         }
         if (keep) kept[n++] = l;
     }
-    char head[160];
-    snprintf(head, sizeof head, "%s <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", cmdname);
-    reply_array(c, n + 3);
-    reply_simple(c, head);
-    for (long i = 0; i < n; i++) reply_simple(c, kept[i]);
-    reply_simple(c, "HELP");
-    reply_simple(c, "    Prints this help.");
+    kept[n] = NULL;
+    reply_help(c, cmdname, kept);
 }
 
 /* "ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP." */
@@ -454,7 +447,7 @@ static void reply_cmd_docs(client *c, const struct command *cmd)
     bool since = m->since && *m->since;
     bool complexity = m->complexity && *m->complexity;
     bool docflags = m->doc_flags && count_words(m->doc_flags, ' ') > 0;
-    reply_map(c, 1 + summary + since + complexity + docflags + (cmd->nsubs > 0));
+    reply_map(c, 1 + summary + since + complexity + docflags + m->ndocs_extra + (cmd->nsubs > 0));
     if (summary) {
         reply_bulk_cstr(c, "summary");
         reply_bulk_cstr(c, m->summary);
@@ -472,6 +465,10 @@ static void reply_cmd_docs(client *c, const struct command *cmd)
     if (docflags) {
         reply_bulk_cstr(c, "doc_flags");
         reply_word_set(c, m->doc_flags, strlen(m->doc_flags), ' ', true);
+    }
+    if (m->ndocs_extra) {   /* history, arguments, ...: verbatim from cmdmeta */
+        const char *raw = c->resp >= 3 ? m->docs_extra3 : m->docs_extra2;
+        reply_raw(c, raw, strlen(raw));
     }
     if (cmd->nsubs) {
         reply_bulk_cstr(c, "subcommands");

@@ -11,6 +11,10 @@ struct cmdmeta {
     const char *tips;
     const char *keyspecs;   /* "flags|begin|find[|notes:...];..." */
     const char *group, *since, *summary, *complexity, *doc_flags;
+    /* further COMMAND DOCS fields (history, arguments, ...) as raw RESP2 and
+     * RESP3 bytes: ndocs_extra key/value pairs */
+    int ndocs_extra;
+    const char *docs_extra2, *docs_extra3;
 };
 
 extern const struct cmdmeta cmdmeta_table[];

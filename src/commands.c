@@ -31,7 +31,8 @@ static const struct binding bindings[] = {
     {"client|help", cmd_client_help},
     {"command", cmd_command}, {"command|count", cmd_command_count}, {"command|info", cmd_command_info},
     {"command|docs", cmd_command_docs}, {"command|list", cmd_command_list},
-    {"command|getkeys", cmd_command_getkeys}, {"command|help", cmd_command_help},
+    {"command|getkeys", cmd_command_getkeys},
+    {"command|getkeysandflags", cmd_command_getkeysandflags}, {"command|help", cmd_command_help},
     {"get", cmd_get}, {"set", cmd_set}, {"setnx", cmd_setnx}, {"setex", cmd_setex},
     {"psetex", cmd_psetex}, {"getset", cmd_getset}, {"getdel", cmd_getdel}, {"getex", cmd_getex},
     {"mget", cmd_mget}, {"mset", cmd_mset}, {"msetnx", cmd_msetnx}, {"append", cmd_append},
@@ -324,5 +325,5 @@ void reply_help(client *c, const char *cmdname, const char *const *lines)
     reply_simple(c, head);
     for (long i = 0; i < n; i++) reply_simple(c, lines[i]);
     reply_simple(c, "HELP");
-    reply_simple(c, "    Print this help.");
+    reply_simple(c, "    Prints this help.");
 }

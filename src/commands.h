@@ -81,7 +81,8 @@ CMD(cmd_client_list); CMD(cmd_client_info); CMD(cmd_client_kill);
 CMD(cmd_client_setinfo); CMD(cmd_client_no_evict); CMD(cmd_client_help);
 /* cmd_server.c */
 CMD(cmd_command); CMD(cmd_command_count); CMD(cmd_command_info); CMD(cmd_command_docs);
-CMD(cmd_command_list); CMD(cmd_command_getkeys); CMD(cmd_command_help);
+CMD(cmd_command_list); CMD(cmd_command_getkeys); CMD(cmd_command_getkeysandflags);
+CMD(cmd_command_help);
 CMD(cmd_info); CMD(cmd_time); CMD(cmd_shutdown); CMD(cmd_lastsave);
 CMD(cmd_memory_usage); CMD(cmd_memory_help);
 CMD(cmd_slowlog_get); CMD(cmd_slowlog_len); CMD(cmd_slowlog_reset); CMD(cmd_slowlog_help);

@@ -208,7 +208,7 @@ static void client_new(struct worker *w, int fd, bool is_unix)
     c->next = reg_head;
     if (reg_head) reg_head->prev = c;
     reg_head = c;
-    reg_count++;
+    __atomic_add_fetch(&reg_count, 1, __ATOMIC_RELAXED);
     clients_unlock();
     event_add(c->rev, NULL);
 }
@@ -218,7 +218,7 @@ static void client_free(client *c)
     clients_lock();
     if (c->prev) c->prev->next = c->next; else reg_head = c->next;
     if (c->next) c->next->prev = c->prev;
-    reg_count--;
+    __atomic_sub_fetch(&reg_count, 1, __ATOMIC_RELAXED);
     hf_free(c->name);
     hf_free(c->lib_name);
     hf_free(c->lib_ver);

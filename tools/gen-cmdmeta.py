@@ -43,6 +43,86 @@ class Conn:
         raise SystemExit('bad reply %r' % line)
 
 r = Conn(port)
+
+
+class RawConn:
+    """Reads replies keeping each element's exact bytes: (value, raw)."""
+    def __init__(self, port, proto):
+        self.s = socket.create_connection(('127.0.0.1', port))
+        self.f = self.s.makefile('rb')
+        if proto == 3:
+            self.send('HELLO', '3')
+            self.read()
+
+    def send(self, *args):
+        out = b'*%d\r\n' % len(args)
+        for a in args:
+            a = str(a).encode()
+            out += b'$%d\r\n%s\r\n' % (len(a), a)
+        self.s.sendall(out)
+
+    def read(self):
+        line = self.f.readline()
+        raw = line
+        t, rest = line[:1], line[1:-2]
+        if t in (b'+', b'-', b':', b',', b'#', b'_', b'('):
+            return rest.decode(), raw
+        if t in (b'$', b'=', b'!'):
+            n = int(rest)
+            if n < 0:
+                return None, raw
+            data = self.f.read(n + 2)
+            return data[:-2].decode(), raw + data
+        if t in (b'*', b'~', b'>', b'%'):
+            n = int(rest)
+            if n < 0:
+                return None, raw
+            if t == b'%':
+                n *= 2
+            items = []
+            for _ in range(n):
+                v, r2 = self.read()
+                items.append((v, r2))
+                raw += r2
+            return items, raw
+        raise SystemExit('bad reply %r' % line)
+
+raw2, raw3 = RawConn(port, 2), RawConn(port, 3)
+CORE_DOC_FIELDS = {'summary', 'since', 'group', 'complexity', 'doc_flags', 'subcommands'}
+
+
+def extra_docs(conn, name):
+    """The raw bytes of the docs fields holdfast does not model (history,
+    arguments, deprecated_since, replaced_by...), and how many there are."""
+    parent = name.split('|')[0]
+    conn.send('COMMAND', 'DOCS', parent)
+    top, _ = conn.read()
+    if not top:
+        return 0, b''
+    docs = top[1][0]
+    if '|' in name:
+        subs = dict((docs[i][0], docs[i + 1][0]) for i in range(0, len(docs), 2)).get('subcommands', [])
+        docs = [x for i in range(0, len(subs), 2) if subs[i][0] == name for x in [subs[i + 1]]][0][0]
+    n, out = 0, b''
+    for i in range(0, len(docs), 2):
+        if docs[i][0] in CORE_DOC_FIELDS:
+            continue
+        n += 1
+        out += docs[i][1] + docs[i + 1][1]
+    return n, out
+
+
+def cbytes(b):
+    out = '"'
+    for ch in b:
+        c_ = chr(ch)
+        if c_ == '"' or c_ == '\\':
+            out += '\\' + c_
+        elif 32 <= ch < 127:
+            out += c_
+        else:
+            out += '\\%03o' % ch
+    return out + '"'
 names = [l.strip() for l in open(os.path.join(here, '..', 'src', 'cmdlist.txt'))
          if l.strip() and not l.startswith('#')]
 
@@ -118,9 +198,15 @@ for n in names:
     d = docs_of(n)
     name, arity, flags, first, last, step, acl, tips, specs = e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8]
     specs_s = ';'.join(keyspec_str(s) for s in specs)
-    print('    {%s, %d, %s, %d, %d, %d, %s, %s, %s, %s, %s, %s, %s, %s},' % (
+    if n in MANUAL:
+        nx2, x2, nx3, x3 = 0, b'', 0, b''
+    else:
+        nx2, x2 = extra_docs(raw2, n)
+        nx3, x3 = extra_docs(raw3, n)
+    print('    {%s, %d, %s, %d, %d, %d, %s, %s, %s, %s, %s, %s, %s, %s, %d, %s, %s},' % (
         c(name), arity, c(' '.join(flags)), first, last, step, c(' '.join(acl)),
         c(' '.join(tips)), c(specs_s), c(d.get('group', '')), c(d.get('since', '')),
-        c(d.get('summary', '')), c(d.get('complexity', '')), c(d.get('doc_flags', '') and ' '.join(d['doc_flags']))))
-print('    {NULL, 0, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},')
+        c(d.get('summary', '')), c(d.get('complexity', '')), c(d.get('doc_flags', '') and ' '.join(d['doc_flags'])),
+        nx2, cbytes(x2), cbytes(x3)))
+print('    {NULL, 0, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL},')
 print('};')

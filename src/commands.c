@@ -301,8 +301,12 @@ bool arg_ll(client *c, const hf_arg *a, long long *out, const char *msg)
 bool arg_db(client *c, const hf_arg *a, int *db)
 {
     long long v;
-    if (!hf_str2ll(a->p, a->n, &v) || v < INT32_MIN || v > INT32_MAX) {
+    if (!hf_str2ll(a->p, a->n, &v)) {
         reply_error(c, "ERR value is not an integer or out of range");
+        return false;
+    }
+    if (v < INT32_MIN || v > INT32_MAX) {
+        reply_error(c, "ERR value is out of range, value must between -2147483648 and 2147483647");
         return false;
     }
     if (v < 0 || v >= ks_ndbs()) {

@@ -4,6 +4,7 @@
 #include "stats.h"
 #include "util.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -284,7 +285,7 @@ uint64_t ks_scan(int db, uint64_t cursor, long count, ks_scan_fn *fn, void *arg)
     uint32_t si = (uint32_t)(cursor & shard_mask);
     uint64_t dc = cursor >> shard_bits;
     struct scan_ctx c = {fn, arg, NULL, 0};
-    long visits = 0, max_visits = count * 10;
+    long visits = 0, max_visits = count > LONG_MAX / 10 ? LONG_MAX : count * 10;
     while (si < nshards) {
         shard *s = &shards[si];
         c.s = s;
@@ -303,6 +304,8 @@ uint64_t ks_scan(int db, uint64_t cursor, long count, ks_scan_fn *fn, void *arg)
         if (dc == 0) si++;
         if (c.emitted >= count || visits >= max_visits) break;
     }
+    /* at the end of a shard: skip empty ones so a finished scan says 0 */
+    while (dc == 0 && si < nshards && __atomic_load_n(&shards[si].db_keys[db], __ATOMIC_RELAXED) == 0) si++;
     if (si >= nshards) return 0;
     return (dc << shard_bits) | si;
 }

@@ -206,14 +206,12 @@ static void set_generic(client *c, const hf_arg *val, unsigned flags, int64_t wh
         goto out;
     }
 
-    if (when && ks_now > when) {
-        /* An absolute time already past: the key is set and at once
-         * expired, which leaves it deleted. */
-        if (e) do_ks_delete(&k, c->db);
-    } else {
-        e = do_ks_set(&k, c->db, obj_string(val->p, val->n), flags & SF_KEEPTTL);
-        if (when) do_ks_set_expire(&k, c->db, e, when);
-    }
+    /* An EXAT/PXAT time already past is stored as it is, as Redis 7.0
+     * does: the key is logically gone at once (lookups treat it as expired)
+     * and is reaped, and counted in expired_keys, by lazy or active expiry;
+     * until then DBSIZE counts it, as Redis's does. */
+    e = do_ks_set(&k, c->db, obj_string(val->p, val->n), flags & SF_KEEPTTL);
+    if (when) do_ks_set_expire(&k, c->db, e, when);
     if (!(flags & SF_GET)) {
         if (int_replies) reply_int(c, 1);
         else reply_ok(c);
@@ -413,7 +411,7 @@ void cmd_append(client *c)
             hobj *o = obj_make_raw(e->val, olen + a->n);
             e->val = o;                /* the old pointer may be gone */
             memcpy(o->data + olen, a->p, a->n);
-            do_ks_replace_value(e, o);
+            do_ks_replace_value(&k, c->db, e, o);
             reply_int(c, (long long)o->u.s.len);
         }
     }
@@ -454,7 +452,7 @@ void cmd_setrange(client *c)
             hobj *o = obj_make_raw(e->val, end > olen ? end : olen);
             e->val = o;                /* the old pointer may be gone */
             memcpy(o->data + offset, a->p, a->n);
-            do_ks_replace_value(e, o);
+            do_ks_replace_value(&k, c->db, e, o);
             reply_int(c, (long long)o->u.s.len);
         }
     }
@@ -533,7 +531,7 @@ static void incr_generic(client *c, long long incr)
     } else {
         long long nv = v + incr;          /* the new value ... */
         hobj *o = obj_int(nv);            /* ... then store it */
-        if (e) do_ks_replace_value(e, o);
+        if (e) do_ks_replace_value(&k, c->db, e, o);
         else do_ks_add(&k, c->db, o);
         reply_int(c, nv);
     }
@@ -596,7 +594,7 @@ void cmd_incrbyfloat(client *c)
     int len = hf_ld2str(buf, sizeof buf, v, true);
     hobj *o = obj_string_raw(buf, (size_t)len, (size_t)len);
     o->enc = len <= EMBSTR_LIMIT ? ENC_EMBSTR : ENC_RAW;
-    if (e) do_ks_replace_value(e, o);
+    if (e) do_ks_replace_value(&k, c->db, e, o);
     else do_ks_add(&k, c->db, o);
     reply_bulk(c, buf, (size_t)len);
     goto out;

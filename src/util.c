@@ -182,7 +182,7 @@ bool hf_str2ll(const char *s, size_t len, long long *out)
 bool hf_str2ld(const char *s, size_t len, long double *out)
 {
     char buf[5120];
-    if (len == 0 || len >= sizeof buf) return false;
+    if (len == 0 || len >= sizeof buf || memchr(s, '\0', len)) return false;
     memcpy(buf, s, len);
     buf[len] = '\0';
     if (isspace((unsigned char)buf[0])) return false;
@@ -198,7 +198,7 @@ bool hf_str2ld(const char *s, size_t len, long double *out)
 bool hf_str2d(const char *s, size_t len, double *out)
 {
     char buf[5120];
-    if (len == 0 || len >= sizeof buf) return false;
+    if (len == 0 || len >= sizeof buf || memchr(s, '\0', len)) return false;
     memcpy(buf, s, len);
     buf[len] = '\0';
     if (isspace((unsigned char)buf[0])) return false;

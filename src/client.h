@@ -49,6 +49,11 @@ typedef struct client {
     int argc;                /* current command */
     hf_arg *argv;
     uint64_t tot_cmds;
+    /* durability: replies in obuf may leave only once the WAL acknowledges
+     * wait_lsn; until then the client is parked on its worker */
+    uint64_t wait_lsn;
+    struct client *park_prev, *park_next;
+    bool parked;
     struct client *prev, *next;     /* registry (net.c) */
 } client;
 

@@ -38,6 +38,8 @@
 #include "server.h"
 #include "stats.h"
 #include "util.h"
+#include "wal.h"
+#include "snapshot.h"
 
 #include <ctype.h>
 #include <event2/event.h>
@@ -959,12 +961,20 @@ static void info_memory(struct sbuf *b)
         hf_allocator_name());
 }
 
-/* The durability work (WAL, snapshots) will report its own figures here. */
+/* Redis's field names, filled from the WAL (aof_*) and the snapshots
+ * (rdb_*): exporters and dashboards read these. */
 static void info_persistence(struct sbuf *b)
 {
+    struct snapshot_stats ss;
+    snapshot_get_stats(&ss);
+    struct wal_stats ws;
+    wal_get_stats(&ws);
+    bool loading = __atomic_load_n(&srv.loading, __ATOMIC_ACQUIRE) != 0;
+    bool inprog = snapshot_in_progress();
+    int failed = wal_failed();
     sb_printf(b,
         "# Persistence\r\n"
-        "loading:0\r\n"
+        "loading:%d\r\n"
         "async_loading:0\r\n"
         "current_cow_peak:0\r\n"
         "current_cow_size:0\r\n"
@@ -972,27 +982,110 @@ static void info_persistence(struct sbuf *b)
         "current_fork_perc:0.00\r\n"
         "current_save_keys_processed:0\r\n"
         "current_save_keys_total:0\r\n"
-        "rdb_changes_since_last_save:0\r\n"
-        "rdb_bgsave_in_progress:0\r\n"
+        "rdb_changes_since_last_save:%llu\r\n"
+        "rdb_bgsave_in_progress:%d\r\n"
         "rdb_last_save_time:%lld\r\n"
-        "rdb_last_bgsave_status:ok\r\n"
-        "rdb_last_bgsave_time_sec:-1\r\n"
-        "rdb_current_bgsave_time_sec:-1\r\n"
-        "rdb_saves:0\r\n"
+        "rdb_last_bgsave_status:%s\r\n"
+        "rdb_last_bgsave_time_sec:%lld\r\n"
+        "rdb_current_bgsave_time_sec:%lld\r\n"
+        "rdb_saves:%llu\r\n"
         "rdb_last_cow_size:0\r\n"
-        "aof_enabled:0\r\n"
-        "aof_rewrite_in_progress:0\r\n"
+        "aof_enabled:%d\r\n"
+        "aof_rewrite_in_progress:%d\r\n"
         "aof_rewrite_scheduled:0\r\n"
-        "aof_last_rewrite_time_sec:-1\r\n"
+        "aof_last_rewrite_time_sec:%lld\r\n"
         "aof_current_rewrite_time_sec:-1\r\n"
-        "aof_last_bgrewrite_status:ok\r\n"
-        "aof_rewrites:0\r\n"
+        "aof_last_bgrewrite_status:%s\r\n"
+        "aof_rewrites:%llu\r\n"
         "aof_rewrites_consecutive_failures:0\r\n"
-        "aof_last_write_status:ok\r\n"
+        "aof_last_write_status:%s\r\n"
         "aof_last_cow_size:0\r\n"
         "module_fork_in_progress:0\r\n"
         "module_fork_last_cow_size:0\r\n",
-        (long long)__atomic_load_n(&srv.lastsave, __ATOMIC_RELAXED));
+        loading ? 1 : 0,
+        (unsigned long long)ss.changes_since, inprog ? 1 : 0,
+        (long long)(ss.last_ok_time ? ss.last_ok_time : __atomic_load_n(&srv.lastsave, __ATOMIC_RELAXED)),
+        ss.last_status == 0 ? "ok" : "err",
+        ss.count || ss.last_status ? (long long)(ss.last_duration_ms / 1000) : -1LL,
+        inprog ? (long long)(hf_mstime() - ss.last_start_ms) / 1000 : -1LL,
+        (unsigned long long)ss.count,
+        wal_enabled() ? 1 : 0, inprog ? 1 : 0,
+        ss.count || ss.last_status ? (long long)(ss.last_duration_ms / 1000) : -1LL,
+        ss.last_status == 0 ? "ok" : "err", (unsigned long long)ss.count,
+        failed ? "err" : "ok");
+    if (wal_enabled())
+        sb_printf(b,
+            "aof_current_size:%llu\r\n"
+            "aof_base_size:0\r\n"
+            "aof_pending_rewrite:0\r\n"
+            "aof_buffer_length:0\r\n"
+            "aof_pending_bio_fsync:0\r\n"
+            "aof_delayed_fsync:0\r\n",
+            (unsigned long long)ws.current_size);
+    if (loading) {
+        int64_t now = hf_mstime() / 1000;
+        sb_printf(b,
+            "loading_start_time:%lld\r\n"
+            "loading_total_bytes:0\r\n"
+            "loading_rdb_used_mem:0\r\n"
+            "loading_loaded_bytes:0\r\n"
+            "loading_loaded_perc:0.00\r\n"
+            "loading_eta_seconds:1\r\n",
+            (long long)srv.loading_start);
+        (void)now;
+    }
+}
+
+/* holdfast's own figures: the WAL and snapshots in detail. */
+static void info_holdfast(struct sbuf *b)
+{
+    struct snapshot_stats ss;
+    snapshot_get_stats(&ss);
+    struct wal_stats ws;
+    wal_get_stats(&ws);
+    static const char *const policies[] = {"always", "everysec", "no"};
+    int pol = CONF_GET(appendfsync);
+    sb_printf(b,
+        "# Holdfast\r\n"
+        "holdfast_version:%s\r\n"
+        "wal_enabled:%d\r\n"
+        "wal_appendfsync:%s\r\n"
+        "wal_last_lsn:%llu\r\n"
+        "wal_durable_lsn:%llu\r\n"
+        "wal_failed:%d\r\n"
+        "wal_fail_reason:%s\r\n"
+        "wal_records:%llu\r\n"
+        "wal_batches:%llu\r\n"
+        "wal_avg_batch_records:%.2f\r\n"
+        "wal_bytes_written:%llu\r\n"
+        "wal_fsyncs:%llu\r\n"
+        "wal_fsync_avg_usec:%.1f\r\n"
+        "wal_fsync_last_usec:%llu\r\n"
+        "wal_segments:%llu\r\n"
+        "wal_size:%llu\r\n"
+        "snapshot_in_progress:%d\r\n"
+        "snapshot_count:%llu\r\n"
+        "snapshot_last_status:%s\r\n"
+        "snapshot_last_duration_ms:%lld\r\n"
+        "snapshot_last_max_stall_us:%lld\r\n"
+        "snapshot_last_keys:%llu\r\n"
+        "snapshot_last_bytes:%llu\r\n"
+        "snapshot_last_lsn:%llu\r\n"
+        "snapshot_peak_shard_buffer:%llu\r\n"
+        "snapshot_wal_bytes_since:%llu\r\n",
+        PACKAGE_VERSION, wal_enabled() ? 1 : 0, policies[pol < 0 || pol > 2 ? 0 : pol],
+        (unsigned long long)(wal_enabled() ? wal_last_lsn() : 0), (unsigned long long)wal_durable_lsn(),
+        wal_failed() ? 1 : 0, wal_fail_reason(),
+        (unsigned long long)ws.records, (unsigned long long)ws.batches,
+        ws.batches ? (double)ws.records / (double)ws.batches : 0.0,
+        (unsigned long long)ws.bytes, (unsigned long long)ws.fsyncs,
+        ws.fsyncs ? (double)ws.fsync_usec_total / (double)ws.fsyncs : 0.0,
+        (unsigned long long)ws.fsync_usec_last, (unsigned long long)ws.segments,
+        (unsigned long long)ws.current_size,
+        snapshot_in_progress() ? 1 : 0, (unsigned long long)ss.count, ss.last_status == 0 ? "ok" : "err",
+        (long long)ss.last_duration_ms, (long long)ss.last_max_stall_us, (unsigned long long)ss.last_keys,
+        (unsigned long long)ss.last_bytes, (unsigned long long)ss.last_lsn, (unsigned long long)ss.peak_buffer,
+        (unsigned long long)ss.changes_since);
 }
 
 static void info_stats(struct sbuf *b, const struct hf_stats *st)
@@ -1120,13 +1213,13 @@ static void info_keyspace(struct sbuf *b)
  * generated sections, of which holdfast has none). */
 enum {
     S_SERVER, S_CLIENTS, S_MEMORY, S_PERSISTENCE, S_STATS, S_REPLICATION, S_CPU,
-    S_MODULES, S_COMMANDSTATS, S_ERRORSTATS, S_LATENCYSTATS, S_CLUSTER, S_KEYSPACE, S_COUNT
+    S_MODULES, S_COMMANDSTATS, S_ERRORSTATS, S_LATENCYSTATS, S_CLUSTER, S_KEYSPACE, S_HOLDFAST, S_COUNT
 };
 static const struct { const char *name; bool dflt; } sections[S_COUNT] = {
     {"server", true}, {"clients", true}, {"memory", true}, {"persistence", true},
     {"stats", true}, {"replication", true}, {"cpu", true}, {"modules", true},
     {"commandstats", false}, {"errorstats", true}, {"latencystats", false},
-    {"cluster", true}, {"keyspace", true},
+    {"cluster", true}, {"keyspace", true}, {"holdfast", true},
 };
 
 void cmd_info(client *c)
@@ -1170,6 +1263,7 @@ void cmd_info(client *c)
         case S_LATENCYSTATS: sb_cat(&b, "# Latencystats\r\n"); break;
         case S_CLUSTER: sb_cat(&b, "# Cluster\r\ncluster_enabled:0\r\n"); break;
         case S_KEYSPACE: info_keyspace(&b); break;
+        case S_HOLDFAST: info_holdfast(&b); break;
         }
     }
     reply_verbatim(c, b.p, b.len, "txt");

@@ -12,6 +12,8 @@
 #include "reply.h"
 #include "stats.h"
 #include "util.h"
+#include "wal.h"
+#include "server.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -272,6 +274,14 @@ void command_dispatch(client *c)
         reject(c, cmd, "NOAUTH Authentication required.");
         return;
     }
+    if (__atomic_load_n(&srv.loading, __ATOMIC_ACQUIRE) && !(cmd->flags & CMD_LOADING)) {
+        reject(c, cmd, "LOADING holdfast is loading the dataset in memory");
+        return;
+    }
+    if ((cmd->flags & CMD_WRITE) && wal_failed()) {
+        reject(c, cmd, "MISCONF Errors writing to the AOF file: %s", wal_fail_reason());
+        return;
+    }
     long long maxmem = CONF_GET(maxmemory);
     if (maxmem && (cmd->flags & CMD_DENYOOM) && net_used_memory() > (size_t)maxmem) {
         reject(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
@@ -279,7 +289,9 @@ void command_dispatch(client *c)
     }
     __atomic_store_n(&c->lastcmd, cmd, __ATOMIC_RELAXED);
     uint64_t errors_before = tl_stats->errors;
+    ks_wait_lsn = 0;
     cmd->fn(c);
+    if (ks_wait_lsn > c->wait_lsn) c->wait_lsn = ks_wait_lsn;
     int64_t dur = hf_ustime() - start;
     struct cmdstat *st = &my_stats()[cmd->idx];
     BUMP(st->calls, 1);

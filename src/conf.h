@@ -40,6 +40,14 @@ struct hf_config {
     int maxmemory_policy;
     int active_expire_effort;
     int latency_tracking;
+    /* durability */
+    int appendonly;
+    int appendfsync;            /* FSYNC_ALWAYS, FSYNC_EVERYSEC, FSYNC_NO (wal.h) */
+    long long wal_segment_bytes;
+    int snapshot_interval;      /* seconds, 0 = off */
+    long long snapshot_wal_bytes;   /* 0 = off */
+    int snapshot_keep;
+    int snapshot_threads;       /* 0 = online CPUs */
 };
 
 extern struct hf_config cfg;

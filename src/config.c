@@ -52,7 +52,7 @@ struct directive {
 };
 
 static char *save_param;       /* accepted for tools; holdfast has no RDB "save" */
-static int appendonly;         /* replaced by the WAL settings in the durability work */
+static const struct enumval fsyncs[] = {{"always", 0}, {"everysec", 1}, {"no", 2}, {NULL, 0}};
 
 static const struct directive table[] = {
     {"port", C_INT, &cfg.port, "6379", 0, 65535, IMMUTABLE, NULL},
@@ -82,7 +82,13 @@ static const struct directive table[] = {
     {"maxmemory-policy", C_ENUM, &cfg.maxmemory_policy, "noeviction", 0, 0, 0, policies},
     {"active-expire-effort", C_INT, &cfg.active_expire_effort, "1", 1, 10, 0, NULL},
     {"save", C_STR, &save_param, "", 0, 0, 0, NULL},
-    {"appendonly", C_BOOL, &appendonly, "no", 0, 1, IMMUTABLE, NULL},
+    {"appendonly", C_BOOL, &cfg.appendonly, "yes", 0, 1, IMMUTABLE, NULL},
+    {"appendfsync", C_ENUM, &cfg.appendfsync, "always", 0, 0, 0, fsyncs},
+    {"wal-segment-bytes", C_MEM, &cfg.wal_segment_bytes, "64mb", 1024 * 1024, LLONG_MAX, 0, NULL},
+    {"snapshot-interval", C_INT, &cfg.snapshot_interval, "3600", 0, INT_MAX, 0, NULL},
+    {"snapshot-wal-bytes", C_MEM, &cfg.snapshot_wal_bytes, "1gb", 0, LLONG_MAX, 0, NULL},
+    {"snapshot-keep", C_INT, &cfg.snapshot_keep, "3", 1, 1000, 0, NULL},
+    {"snapshot-threads", C_INT, &cfg.snapshot_threads, "0", 0, 256, 0, NULL},
 };
 #define NDIRECTIVES (sizeof table / sizeof table[0])
 

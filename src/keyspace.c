@@ -2,6 +2,7 @@
 #include "config.h"
 #include "keyspace.h"
 #include "stats.h"
+#include "wal.h"
 #include "util.h"
 
 #include <limits.h>
@@ -13,6 +14,7 @@ static uint32_t nshards, shard_mask;
 static int ndbs;
 static int shard_bits;
 __thread int64_t ks_now;
+__thread uint64_t ks_wait_lsn;
 static struct hf_stats fallback_stats;
 __thread struct hf_stats *tl_stats = &fallback_stats;
 
@@ -64,6 +66,50 @@ void ks_ref(kref *k, const char *p, size_t n)
     /* the table uses the low bits; the shard takes high bits so the two
      * are independent */
     k->s = &shards[(k->hash >> 40) & shard_mask];
+}
+
+uint32_t ks_shard_for(const char *p, size_t n, uint32_t S)
+{
+    return (uint32_t)((hf_hash(p, n) >> 40) & (S - 1));
+}
+
+/* ---- effect logging: one WAL record per change, under the shard lock ---- */
+
+static inline void note_lsn(shard *s, uint64_t lsn)
+{
+    if (!lsn) return;
+    s->last_lsn = lsn;
+    if (lsn > ks_wait_lsn) ks_wait_lsn = lsn;
+}
+
+static void log_set(kref *k, int db, const kentry *e)
+{
+    if (!wal_enabled()) return;
+    char scratch[24];
+    size_t vlen;
+    const char *v = obj_serialize(e->val, scratch, &vlen);
+    struct wal_rec r = {.type = WREC_SET, .objtype = e->val->type, .enc = e->val->enc,
+                        .db = (uint32_t)db, .shard = k->s->id, .expire = e->expire,
+                        .key = k->p, .klen = (uint32_t)k->n, .val = v, .vlen = (uint32_t)vlen};
+    note_lsn(k->s, wal_log(&r));
+}
+
+static void log_key(kref *k, int db, int type, int64_t when)
+{
+    if (!wal_enabled()) return;
+    struct wal_rec r = {.type = (uint8_t)type, .db = (uint32_t)db, .shard = k->s->id, .expire = when,
+                        .key = k->p, .klen = (uint32_t)k->n};
+    note_lsn(k->s, wal_log(&r));
+}
+
+/* Whole-keyspace record: every shard is locked by the caller. */
+static void log_global(int type, int db, int64_t arg)
+{
+    if (!wal_enabled()) return;
+    struct wal_rec r = {.type = (uint8_t)type, .db = (uint32_t)db, .shard = 0xffffffffu, .expire = arg};
+    uint64_t lsn = wal_log(&r);
+    for (uint32_t i = 0; i < nshards; i++) shards[i].last_lsn = lsn;
+    if (lsn > ks_wait_lsn) ks_wait_lsn = lsn;
 }
 
 void ks_lock(shard *s) { pthread_mutex_lock(&s->lock); }
@@ -145,6 +191,7 @@ static kentry *lookup(kref *k, int db)
 
 kentry *do_ks_lookup(kref *k, int db)
 {
+    if (k->s->last_lsn > ks_wait_lsn) ks_wait_lsn = k->s->last_lsn;
     kentry *e = lookup(k, db);
     if (e) {
         STAT_INC(hits, 1);
@@ -157,6 +204,7 @@ kentry *do_ks_lookup(kref *k, int db)
 
 kentry *do_ks_lookup_write(kref *k, int db)
 {
+    if (k->s->last_lsn > ks_wait_lsn) ks_wait_lsn = k->s->last_lsn;
     return lookup(k, db);
 }
 
@@ -166,22 +214,30 @@ kentry *do_ks_add(kref *k, int db, hobj *val)
     val->atime = (uint32_t)(ks_now / 1000);
     kentry *e = kd_add(d, k->p, k->n, k->hash, val);
     publish_size(k->s, db);
+    log_set(k, db, e);
     return e;
 }
 
-void do_ks_replace_value(kentry *e, hobj *val)
+static void replace_value(kentry *e, hobj *val)
 {
     if (e->val != val) obj_free(e->val);
     val->atime = (uint32_t)(ks_now / 1000);
     e->val = val;
 }
 
+void do_ks_replace_value(kref *k, int db, kentry *e, hobj *val)
+{
+    replace_value(e, val);
+    log_set(k, db, e);
+}
+
 kentry *do_ks_set(kref *k, int db, hobj *val, bool keepttl)
 {
     kentry *e = lookup(k, db);
     if (!e) return do_ks_add(k, db, val);
-    do_ks_replace_value(e, val);
+    replace_value(e, val);
     if (!keepttl && e->expire) kd_set_expire(k->s->db[db], e, 0);
+    log_set(k, db, e);
     return e;
 }
 
@@ -196,12 +252,14 @@ bool do_ks_delete(kref *k, int db)
     kd_resize_if_needed(d);
     publish_size(k->s, db);
     if (expired) STAT_INC(expired_keys, 1);
+    log_key(k, db, WREC_DEL, 0);
     return !expired;
 }
 
 void do_ks_set_expire(kref *k, int db, kentry *e, int64_t when)
 {
     kd_set_expire(k->s->db[db], e, when);
+    log_key(k, db, WREC_EXPIRE, when);
 }
 
 uint64_t ks_dbsize(int db)
@@ -224,15 +282,19 @@ uint64_t ks_db_expires(int db)
 
 void ks_flushdb(int db)
 {
-    /* Swap each table out under its lock and free it outside. */
+    /* All shards locked at once: the flush is one point in every shard's
+     * history (and one WAL record); the tables are freed after unlocking. */
+    kdict **old = hf_calloc(nshards, sizeof(kdict *));
+    ks_lock_all();
     for (uint32_t i = 0; i < nshards; i++) {
-        ks_lock(&shards[i]);
-        kdict *old = shards[i].db[db];
+        old[i] = shards[i].db[db];
         shards[i].db[db] = NULL;
         __atomic_store_n(&shards[i].db_keys[db], 0, __ATOMIC_RELAXED);
-        ks_unlock(&shards[i]);
-        kd_free(old);
     }
+    log_global(WREC_FLUSHDB, db, 0);
+    ks_unlock_all();
+    for (uint32_t i = 0; i < nshards; i++) kd_free(old[i]);
+    hf_free(old);
 }
 
 void ks_flushall(void)
@@ -246,6 +308,7 @@ void ks_flushall(void)
             shards[i].db[d] = NULL;
             __atomic_store_n(&shards[i].db_keys[d], 0, __ATOMIC_RELAXED);
         }
+    log_global(WREC_FLUSHALL, 0, 0);
     ks_unlock_all();
     for (size_t i = 0; i < (size_t)nshards * (size_t)ndbs; i++) kd_free(old[i]);
     hf_free(old);
@@ -262,6 +325,7 @@ void ks_swapdb(int a, int b)
         __atomic_store_n(&shards[i].db_keys[a], shards[i].db_keys[b], __ATOMIC_RELAXED);
         __atomic_store_n(&shards[i].db_keys[b], x, __ATOMIC_RELAXED);
     }
+    log_global(WREC_SWAPDB, a, b);
     ks_unlock_all();
 }
 
@@ -367,4 +431,68 @@ void ks_cron_rehash(uint32_t first, uint32_t n)
             }
         ks_unlock(s);
     }
+}
+
+/* ---- recovery -------------------------------------------------------------- */
+
+bool ks_apply_record(const struct wal_rec *r, uint64_t lsn, const uint64_t *snap_lsn)
+{
+    if (r->type == WREC_FLUSHALL || r->type == WREC_FLUSHDB || r->type == WREC_SWAPDB) {
+        if (r->db >= (uint32_t)ndbs || (r->type == WREC_SWAPDB && (uint64_t)r->expire >= (uint64_t)ndbs)) return false;
+        for (uint32_t i = 0; i < nshards; i++) {
+            shard *s = &shards[i];
+            if (snap_lsn && snap_lsn[i] >= lsn) continue;
+            if (r->type == WREC_SWAPDB) {
+                kdict *t = s->db[r->db];
+                s->db[r->db] = s->db[r->expire];
+                s->db[r->expire] = t;
+                uint64_t x = s->db_keys[r->db];
+                s->db_keys[r->db] = s->db_keys[r->expire];
+                s->db_keys[r->expire] = x;
+                continue;
+            }
+            for (int d = 0; d < ndbs; d++) {
+                if (r->type == WREC_FLUSHDB && (uint32_t)d != r->db) continue;
+                kd_free(s->db[d]);
+                s->db[d] = NULL;
+                s->db_keys[d] = 0;
+            }
+        }
+        return true;
+    }
+    if (r->db >= (uint32_t)ndbs) return false;
+    kref k;
+    ks_ref(&k, r->key, r->klen);
+    int db = (int)r->db;
+    switch (r->type) {
+    case WREC_SET: {
+        hobj *v = obj_deserialize(r->objtype, r->enc, r->val, r->vlen);
+        if (!v) return false;
+        kdict *d = dict_for_write(k.s, db);
+        kentry *e = kd_find(d, k.p, k.n, k.hash);
+        if (e) obj_free(e->val), e->val = v;
+        else e = kd_add(d, k.p, k.n, k.hash, v);
+        kd_set_expire(d, e, r->expire);
+        publish_size(k.s, db);
+        return true;
+    }
+    case WREC_DEL: {
+        kdict *d = k.s->db[db];
+        if (d) kd_delete(d, k.p, k.n, k.hash);
+        if (d) publish_size(k.s, db);
+        return true;
+    }
+    case WREC_EXPIRE: {
+        kdict *d = k.s->db[db];
+        kentry *e = d ? kd_find(d, k.p, k.n, k.hash) : NULL;
+        if (e) kd_set_expire(d, e, r->expire);
+        return true;
+    }
+    }
+    return false;
+}
+
+void ks_set_all_lsn(uint64_t lsn)
+{
+    for (uint32_t i = 0; i < nshards; i++) shards[i].last_lsn = lsn;
 }

@@ -23,6 +23,7 @@ typedef struct shard {
     int expire_db;              /* active expire cursor */
     uint64_t expire_cursor;
     uint64_t *db_keys;          /* mirror of table sizes for lock-free reads */
+    uint64_t last_lsn;          /* LSN of the last WAL record applied here */
 } __attribute__((aligned(64))) shard;
 
 /* A key resolved to its hash and shard. */
@@ -52,6 +53,9 @@ void ks_unlock_all(void);
 
 /* The time used for expiry decisions by the running command (ms). */
 extern __thread int64_t ks_now;
+/* Highest LSN the running command wrote or read (its reply may leave only
+ * once the WAL acknowledges it); the dispatcher resets and collects it. */
+extern __thread uint64_t ks_wait_lsn;
 
 /* Lookups delete a key whose time has passed (lazy expiry).
  * do_ks_lookup counts a keyspace hit or miss; _write does not. */
@@ -61,10 +65,25 @@ kentry *do_ks_lookup_write(kref *k, int db);
 kentry *do_ks_add(kref *k, int db, hobj *val);
 /* Sets key to val (replacing any value); keeps or clears the expiry. */
 kentry *do_ks_set(kref *k, int db, hobj *val, bool keepttl);
-void do_ks_replace_value(kentry *e, hobj *val);
+/* The entry's value becomes val (the old one is freed unless it is val: a
+ * value edited in place, e.g. by APPEND, is passed back as itself after
+ * e->val was updated to the possibly moved pointer). */
+void do_ks_replace_value(kref *k, int db, kentry *e, hobj *val);
 bool do_ks_delete(kref *k, int db);
 void do_ks_set_expire(kref *k, int db, kentry *e, int64_t when_ms);
 kdict *do_ks_dict(shard *s, int db);     /* may be NULL if never used */
+
+/* Recovery: applies one WAL record without logging it (shard locks are not
+ * taken: nothing else runs yet).  A whole-keyspace record (FLUSHALL...)
+ * touches only shards whose snapshot LSN, snap_lsn[shard] (NULL = none), is
+ * below lsn; the caller filters key records itself.  Returns false for a
+ * record that cannot be applied (unknown type, database out of range). */
+struct wal_rec;
+bool ks_apply_record(const struct wal_rec *r, uint64_t lsn, const uint64_t *snap_lsn);
+/* Recovery: sets every shard's last LSN (the LSN recovery reached). */
+void ks_set_all_lsn(uint64_t lsn);
+/* The shard a key belongs to with S shards (snapshot files, recovery). */
+uint32_t ks_shard_for(const char *p, size_t n, uint32_t nshards);
 
 /* Whole-keyspace operations (take every shard lock themselves). */
 uint64_t ks_dbsize(int db);              /* lock-free, exact when quiet */

@@ -20,6 +20,8 @@
 #include "reply.h"
 #include "server.h"
 #include "util.h"
+#include "wal.h"
+#include "snapshot.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -59,6 +61,9 @@ struct worker {
     struct hf_stats stats;
     uint32_t shard_first, shard_count;
     uint32_t expire_pos;
+    struct event *durable_ev;       /* activated by the WAL thread */
+    client *parked;                 /* clients holding replies for the WAL */
+    int nparked;                    /* shared (atomic) */
 };
 
 static struct worker *workers;
@@ -213,8 +218,60 @@ static void client_new(struct worker *w, int fd, bool is_unix)
     event_add(c->rev, NULL);
 }
 
+static void unpark(client *c)
+{
+    struct worker *w = c->w;
+    if (c->park_prev) c->park_prev->park_next = c->park_next; else w->parked = c->park_next;
+    if (c->park_next) c->park_next->park_prev = c->park_prev;
+    c->park_prev = c->park_next = NULL;
+    c->parked = false;
+    __atomic_sub_fetch(&w->nparked, 1, __ATOMIC_RELAXED);
+}
+
+static void park(client *c)
+{
+    struct worker *w = c->w;
+    c->parked = true;
+    c->park_prev = NULL;
+    c->park_next = w->parked;
+    if (w->parked) w->parked->park_prev = c;
+    w->parked = c;
+    __atomic_add_fetch(&w->nparked, 1, __ATOMIC_RELAXED);
+}
+
+void net_notify_durable(void)
+{
+    for (int i = 0; i < nworkers; i++)
+        if (__atomic_load_n(&workers[i].nparked, __ATOMIC_RELAXED) > 0) event_active(workers[i].durable_ev, EV_READ, 1);
+}
+
+/* The WAL acknowledged more (or failed): release what it covers.  A client
+ * whose replies depend on records the failed log will never acknowledge is
+ * disconnected: its writes were not acknowledged, and it must not see them. */
+static void on_durable(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    uint64_t ack = wal_ack_lsn();
+    bool failed = wal_failed() != 0;
+    client *c = w->parked;
+    while (c) {
+        client *next = c->park_next;
+        if (c->wait_lsn <= ack) {
+            unpark(c);
+            client_flush(c);
+        } else if (failed) {
+            unpark(c);
+            hf_log(LOG_VERBOSE, "Closing client id=%llu: its replies depend on writes the failed WAL did not make durable",
+                   (unsigned long long)c->id);
+            client_free(c);
+        }
+        c = next;
+    }
+}
+
 static void client_free(client *c)
 {
+    if (c->parked) unpark(c);
     clients_lock();
     if (c->prev) c->prev->next = c->next; else reg_head = c->next;
     if (c->next) c->next->prev = c->prev;
@@ -294,9 +351,15 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
     client_flush(c);
 }
 
-/* Writes pending output; frees the client when it should close. */
+/* Writes pending output; frees the client when it should close.  Replies
+ * wait (the client is parked) until the WAL acknowledges c->wait_lsn. */
 static void client_flush(client *c)
 {
+    if (c->wait_lsn > wal_ack_lsn()) {
+        if (!c->parked) park(c);
+        if (wal_failed()) event_active(c->w->durable_ev, EV_READ, 1);
+        return;
+    }
     while (c->osent < c->olen) {
         ssize_t n = write(c->fd, c->obuf + c->osent, c->olen - c->osent);
         if (n < 0) {
@@ -574,6 +637,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static void main_cron(evutil_socket_t fd, short what, void *arg)
 {
+    if (!__atomic_load_n(&srv.loading, __ATOMIC_ACQUIRE)) snapshot_cron();
     size_t used = hf_used_memory();
     __atomic_store_n(&used_memory_cached, used, __ATOMIC_RELAXED);
     if (used > __atomic_load_n(&peak_memory, __ATOMIC_RELAXED)) __atomic_store_n(&peak_memory, used, __ATOMIC_RELAXED);
@@ -597,6 +661,8 @@ int net_start(int n)
         w->shard_first = (uint32_t)((uint64_t)S * (uint64_t)i / (uint64_t)n);
         w->shard_count = (uint32_t)((uint64_t)S * (uint64_t)(i + 1) / (uint64_t)n) - w->shard_first;
         w->cron_ev = event_new(w->base, -1, EV_PERSIST, worker_cron, w);
+        w->durable_ev = event_new(w->base, -1, EV_PERSIST, on_durable, w);
+        event_add(w->durable_ev, NULL);
         struct timeval tv = {0, 1000000 / CONF_GET(hz)};
         event_add(w->cron_ev, &tv);
     }
@@ -649,6 +715,8 @@ void net_stop(void)
     nlisten = 0;
     for (int i = 0; i < nworkers; i++) event_base_loopbreak(workers[i].base);
     for (int i = 0; i < nworkers; i++) pthread_join(workers[i].thread, NULL);
+    /* no more writes: make the log durable so held replies can go out */
+    wal_stop();
     /* the workers are stopped: free their clients from this thread */
     while (reg_head) {
         client *c = reg_head;
@@ -659,6 +727,7 @@ void net_stop(void)
         struct worker *w = &workers[i];
         event_free(w->inbox_ev);
         event_free(w->cron_ev);
+        event_free(w->durable_ev);
         while (w->inbox) { struct pending_conn *p = w->inbox; w->inbox = p->next; close(p->fd); hf_free(p); }
         event_base_free(w->base);
         pthread_mutex_destroy(&w->inbox_lock);

@@ -35,6 +35,9 @@ int client_describe(client *c, char *buf, size_t len);
 /* Sums the per-worker statistics into out. */
 void net_stats(struct hf_stats *out);
 void net_reset_stats(void);
+/* Called by the WAL thread when the acknowledged LSN advanced (or the log
+ * failed): wakes the workers that hold replies. */
+void net_notify_durable(void);
 /* Cached figures refreshed by the main thread's cron */
 size_t net_used_memory(void);
 size_t net_peak_memory(void);

@@ -106,6 +106,25 @@ hobj *obj_make_raw(hobj *o, size_t newlen)
     return o;
 }
 
+const char *obj_serialize(const hobj *o, char *scratch, size_t *len)
+{
+    return obj_str(o, scratch, len);
+}
+
+hobj *obj_deserialize(int type, int enc, const char *p, size_t n)
+{
+    if (type != OBJ_STRING) return NULL;
+    if (enc == ENC_INT) {
+        long long v;
+        if (!hf_str2ll(p, n, &v)) return NULL;
+        return obj_int(v);
+    }
+    if (enc != ENC_RAW && enc != ENC_EMBSTR) return NULL;
+    hobj *o = obj_string_raw(p, n, n);
+    o->enc = (uint8_t)enc;
+    return o;
+}
+
 const char *obj_type_name(int type)
 {
     switch (type) {

@@ -51,6 +51,12 @@ bool obj_getll(const hobj *o, long long *v);
  * growth); may move the object: returns the new pointer. */
 hobj *obj_make_raw(hobj *o, size_t newlen);
 
+/* Serialised form of a value for the WAL and snapshots: the bytes of a
+ * string.  Returns a pointer to the bytes (scratch used for integers). */
+const char *obj_serialize(const hobj *o, char *scratch, size_t *len);
+/* Rebuilds a value from obj_serialize's bytes; NULL if type/enc unknown. */
+hobj *obj_deserialize(int type, int enc, const char *p, size_t n);
+
 const char *obj_type_name(int type);
 const char *obj_enc_name(const hobj *o);
 size_t obj_memory_usage(const hobj *o);

@@ -7,6 +7,10 @@
 #include "net.h"
 #include "server.h"
 #include "util.h"
+#include "recovery.h"
+#include "snapshot.h"
+#include "wal.h"
+#include <pthread.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,6 +84,25 @@ static int online_cpus(void)
     return n > 0 ? (int)n : 1;
 }
 
+static pthread_t loader;
+
+/* Recovery runs here while the listeners already answer -LOADING. */
+static void *loader_main(void *arg)
+{
+    (void)arg;
+    int64_t t0 = hf_monotonic_us();
+    int append_last = 0;
+    uint64_t next = recovery_run(&append_last);
+    if (cfg.appendonly && wal_start(".", next, append_last != 0) != 0) {
+        hf_log(LOG_WARNING, "Can't open the WAL; exiting");
+        exit(1);
+    }
+    hf_log(LOG_NOTICE, "DB loaded from disk: %.3f seconds (%llu keys)", (double)(hf_monotonic_us() - t0) / 1e6,
+           (unsigned long long)ks_dbsize(0));
+    __atomic_store_n(&srv.loading, 0, __ATOMIC_RELEASE);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     srv.executable = argv[0];
@@ -129,18 +152,26 @@ int main(int argc, char **argv)
         hf_log(LOG_WARNING, "Can't chdir to '%s': %s", cfg.dir, strerror(errno));
         return 1;
     }
+    recovery_lock(cfg.dir);
+    recovery_seed();
+    uint32_t nshards = recovery_shards((uint32_t)cfg.shards);
     int nworkers = cfg.io_threads > 0 ? cfg.io_threads : online_cpus();
     commands_init();
-    ks_init((uint32_t)cfg.shards, cfg.databases);
+    ks_init(nshards, cfg.databases);
+    srv.loading = 1;
+    srv.loading_start = hf_mstime() / 1000;
     if (net_start(nworkers) != 0) return 1;
     write_pidfile();
-    hf_log(LOG_NOTICE, "Server initialized: %d worker threads, %d shards, %d databases",
-           nworkers, cfg.shards, cfg.databases);
+    pthread_create(&loader, NULL, loader_main, NULL);
+    hf_log(LOG_NOTICE, "Server initialized: %d worker threads, %u shards, %d databases, appendonly %s",
+           nworkers, nshards, cfg.databases, cfg.appendonly ? "yes" : "no");
     hf_log(LOG_NOTICE, "Ready to accept connections tcp port %llu", (unsigned long long)net_listen_port());
 
     net_run();
 
     hf_log(LOG_WARNING, "User requested shutdown...");
+    pthread_join(loader, NULL);
+    snapshot_wait();
     net_stop();
     ks_shutdown();
     if (cfg.pidfile && cfg.pidfile[0]) unlink(cfg.pidfile);

@@ -15,6 +15,8 @@ struct hf_server {
     uint64_t next_client_id;    /* atomic */
     int64_t lastsave;           /* unix seconds */
     int shutdown_asap;          /* atomic */
+    int loading;                /* atomic: recovery still running */
+    int64_t loading_start;      /* unix seconds */
 };
 
 extern struct hf_server srv;

@@ -1,0 +1,102 @@
+/* wal.h — the write-ahead log: effect records, group commit, durable LSN.
+ *
+ * Writers (worker threads, holding the shard lock of what they change) call
+ * wal_log(), which assigns the next LSN and copies the record into the
+ * in-memory log buffer.  The WAL thread swaps the buffer, writes it with one
+ * write(2) and, under appendfsync always, one fdatasync(2); then it
+ * publishes the LSN that is now acknowledged-safe and wakes the workers that
+ * hold replies (net.c).  While one batch is being written the next fills.
+ *
+ * The file format and the recovery rules are at the top of wal.c. */
+#ifndef HF_WAL_H
+#define HF_WAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum wal_rec_type {
+    WREC_SET = 1,       /* db, key, value (type, encoding, bytes), expire */
+    WREC_DEL = 2,       /* db, key */
+    WREC_EXPIRE = 3,    /* db, key, absolute ms (0 = persist) */
+    WREC_FLUSHDB = 4,   /* db */
+    WREC_FLUSHALL = 5,
+    WREC_SWAPDB = 6,    /* db = a, expire = b */
+};
+
+enum { FSYNC_ALWAYS = 0, FSYNC_EVERYSEC = 1, FSYNC_NO = 2 };
+
+/* One effect, as the keyspace produces it and recovery reads it back. */
+struct wal_rec {
+    uint8_t type;
+    uint8_t objtype, enc;
+    uint32_t db;
+    uint32_t shard;         /* shard at write time; 0xffffffff = all */
+    int64_t expire;         /* SET: expiry (0 none); EXPIRE: when; SWAPDB: b */
+    const char *key;
+    uint32_t klen;
+    const char *val;
+    uint32_t vlen;
+};
+
+/* Opens the log in dir/wal for writing from next_lsn (recovery has read and
+ * trimmed what was there): appends to the last segment if append_last (it
+ * ends right before next_lsn), else starts a segment named next_lsn.
+ * Starts the WAL thread.  Returns 0 or -1 (logged). */
+int wal_start(const char *dir, uint64_t next_lsn, bool append_last);
+void wal_stop(void);
+bool wal_enabled(void);
+/* Appends an effect; returns its LSN (0 if the WAL is disabled).  Call with
+ * the shard lock(s) of what the record changes held. */
+uint64_t wal_log(const struct wal_rec *r);
+/* The LSN up to which replies may be released: durable (always) or written
+ * to the kernel (everysec, no). */
+uint64_t wal_ack_lsn(void);
+uint64_t wal_durable_lsn(void);
+uint64_t wal_last_lsn(void);        /* last assigned */
+/* Non-zero errno once a write or fsync failed: the log accepts nothing more
+ * and the server refuses writes until restarted. */
+int wal_failed(void);
+const char *wal_fail_reason(void);
+/* Waits until every record up to lsn is on stable storage, forcing an
+ * fdatasync whatever appendfsync says.  Returns 0, or -1 if the log failed. */
+int wal_sync(uint64_t lsn);
+/* Deletes segments wholly below lsn (after a snapshot made them redundant). */
+void wal_truncate_below(uint64_t lsn);
+uint64_t wal_total_bytes(void);     /* bytes written since start (monotonic) */
+
+struct wal_stats {
+    uint64_t fsyncs, batches, records, bytes;
+    uint64_t fsync_usec_total, fsync_usec_last;
+    uint64_t current_size;       /* bytes in all live segments */
+    uint64_t segments;
+};
+void wal_get_stats(struct wal_stats *out);
+
+/* ---- reading (recovery, holdfast-admin) -------------------------------------- */
+
+/* Serialises r (payload only) into buf; returns its length (buf may be NULL
+ * to measure). */
+size_t wal_encode_payload(const struct wal_rec *r, uint8_t *buf);
+/* Parses a payload; pointers refer into p.  Returns false if malformed. */
+bool wal_decode_payload(const uint8_t *p, size_t len, struct wal_rec *r);
+
+typedef struct wal_reader wal_reader;
+/* Opens every segment of dir/wal in LSN order. */
+wal_reader *wal_reader_open(const char *dir);
+void wal_reader_close(wal_reader *rd);
+enum { WAL_READ_OK = 1, WAL_READ_END = 0, WAL_READ_TORN = -1, WAL_READ_CORRUPT = -2 };
+/* Next record: WAL_READ_OK with *lsn and *r (valid until the next call),
+ * WAL_READ_END at the clean end, WAL_READ_TORN for a bad or short record at
+ * the tail of the last segment (see wal_reader_where), WAL_READ_CORRUPT for
+ * damage anywhere else. */
+int wal_reader_next(wal_reader *rd, uint64_t *lsn, struct wal_rec *r);
+/* File and offset of the record last looked at (for messages). */
+const char *wal_reader_file(const wal_reader *rd);
+uint64_t wal_reader_offset(const wal_reader *rd);
+const char *wal_reader_error(const wal_reader *rd);
+/* Truncates the last segment at the torn record; returns bytes dropped. */
+int64_t wal_reader_truncate_tail(wal_reader *rd);
+uint64_t wal_reader_last_lsn(const wal_reader *rd);
+
+#endif

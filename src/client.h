@@ -52,6 +52,8 @@ typedef struct client {
     /* durability: replies in obuf may leave only once the WAL acknowledges
      * wait_lsn; until then the client is parked on its worker */
     uint64_t wait_lsn;
+    uint64_t wait_durable;   /* WAITAOF: wait for fsync whatever appendfsync */
+    uint64_t last_write_lsn; /* last record this client's commands wrote */
     struct client *park_prev, *park_next;
     bool parked;
     struct client *prev, *next;     /* registry (net.c) */

@@ -60,6 +60,7 @@ static const struct binding bindings[] = {
     {"memory", NULL}, {"memory|usage", cmd_memory_usage}, {"memory|help", cmd_memory_help},
     {"slowlog", NULL}, {"slowlog|get", cmd_slowlog_get}, {"slowlog|len", cmd_slowlog_len},
     {"slowlog|reset", cmd_slowlog_reset}, {"slowlog|help", cmd_slowlog_help},
+    {"save", cmd_save}, {"bgsave", cmd_bgsave}, {"bgrewriteaof", cmd_bgrewriteaof}, {"waitaof", cmd_waitaof},
 };
 #define NBINDINGS (sizeof bindings / sizeof bindings[0])
 
@@ -289,9 +290,10 @@ void command_dispatch(client *c)
     }
     __atomic_store_n(&c->lastcmd, cmd, __ATOMIC_RELAXED);
     uint64_t errors_before = tl_stats->errors;
-    ks_wait_lsn = 0;
+    ks_wait_lsn = ks_write_lsn = 0;
     cmd->fn(c);
     if (ks_wait_lsn > c->wait_lsn) c->wait_lsn = ks_wait_lsn;
+    if (ks_write_lsn) c->last_write_lsn = ks_write_lsn;
     int64_t dur = hf_ustime() - start;
     struct cmdstat *st = &my_stats()[cmd->idx];
     BUMP(st->calls, 1);

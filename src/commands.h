@@ -86,6 +86,8 @@ CMD(cmd_command_help);
 CMD(cmd_info); CMD(cmd_time); CMD(cmd_shutdown); CMD(cmd_lastsave);
 CMD(cmd_memory_usage); CMD(cmd_memory_help);
 CMD(cmd_slowlog_get); CMD(cmd_slowlog_len); CMD(cmd_slowlog_reset); CMD(cmd_slowlog_help);
+/* cmd_persist.c */
+CMD(cmd_save); CMD(cmd_bgsave); CMD(cmd_bgrewriteaof); CMD(cmd_waitaof);
 /* config.c */
 CMD(cmd_config_get); CMD(cmd_config_set); CMD(cmd_config_resetstat);
 CMD(cmd_config_rewrite); CMD(cmd_config_help);

@@ -15,6 +15,7 @@ static int ndbs;
 static int shard_bits;
 __thread int64_t ks_now;
 __thread uint64_t ks_wait_lsn;
+__thread uint64_t ks_write_lsn;
 static struct hf_stats fallback_stats;
 __thread struct hf_stats *tl_stats = &fallback_stats;
 
@@ -80,6 +81,7 @@ static inline void note_lsn(shard *s, uint64_t lsn)
     if (!lsn) return;
     s->last_lsn = lsn;
     if (lsn > ks_wait_lsn) ks_wait_lsn = lsn;
+    ks_write_lsn = lsn;
 }
 
 static void log_set(kref *k, int db, const kentry *e)
@@ -110,6 +112,7 @@ static void log_global(int type, int db, int64_t arg)
     uint64_t lsn = wal_log(&r);
     for (uint32_t i = 0; i < nshards; i++) shards[i].last_lsn = lsn;
     if (lsn > ks_wait_lsn) ks_wait_lsn = lsn;
+    ks_write_lsn = lsn;
 }
 
 void ks_lock(shard *s) { pthread_mutex_lock(&s->lock); }

@@ -56,6 +56,8 @@ extern __thread int64_t ks_now;
 /* Highest LSN the running command wrote or read (its reply may leave only
  * once the WAL acknowledges it); the dispatcher resets and collects it. */
 extern __thread uint64_t ks_wait_lsn;
+/* LSN of the last record the running command wrote (0 = none). */
+extern __thread uint64_t ks_write_lsn;
 
 /* Lookups delete a key whose time has passed (lazy expiry).
  * do_ks_lookup counts a keyspace hit or miss; _write does not. */

@@ -256,7 +256,8 @@ static void on_durable(evutil_socket_t fd, short what, void *arg)
     client *c = w->parked;
     while (c) {
         client *next = c->park_next;
-        if (c->wait_lsn <= ack) {
+        if (c->wait_lsn <= ack && (!c->wait_durable || c->wait_durable <= wal_durable_lsn())) {
+            c->wait_durable = 0;
             unpark(c);
             client_flush(c);
         } else if (failed) {
@@ -355,7 +356,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
  * wait (the client is parked) until the WAL acknowledges c->wait_lsn. */
 static void client_flush(client *c)
 {
-    if (c->wait_lsn > wal_ack_lsn()) {
+    if (c->wait_lsn > wal_ack_lsn() || (c->wait_durable && c->wait_durable > wal_durable_lsn())) {
         if (!c->parked) park(c);
         if (wal_failed()) event_active(c->w->durable_ev, EV_READ, 1);
         return;

@@ -41,6 +41,7 @@
 #include "log.h"
 #include "util.h"
 #include "wal.h"
+#include "server.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -121,7 +122,7 @@ static void ser_entry(void *arg, kentry *e)
     char scratch[24];
     size_t vlen;
     const char *v = obj_serialize(e->val, scratch, &vlen);
-    uint8_t *w = buf_grow(c->b, 28 + e->klen + vlen);
+    uint8_t *w = buf_grow(c->b, 24 + e->klen + vlen);
     w[0] = e->val->type;
     w[1] = e->val->enc;
     w[2] = w[3] = 0;
@@ -154,7 +155,17 @@ static void *write_part(void *arg)
     if (fs_write_all(fd, h, sizeof h) != 0) goto io_error;
     j->bytes += sizeof h;
     int ndbs = ks_ndbs();
+    /* the buffer is grown (and its pages touched) outside the shard locks;
+     * under a lock only the copying happens */
+    buf_grow(&b, 1 << 20);
+    memset(b.p, 0, b.cap);
     for (uint32_t i = 0; i < j->count; i++) {
+        if (b.cap < 2 * b.len) {   /* the last shard nearly filled it */
+            size_t want = b.len * 2;
+            b.len = 0;
+            buf_grow(&b, want);
+            memset(b.p, 0, b.cap);
+        }
         uint32_t sid = j->first + i;
         shard *s = ks_shard(sid);
         b.len = 0;
@@ -321,6 +332,7 @@ static int do_snapshot(void)
         stats.count++;
         stats.last_lsn = max_lsn;
         stats.last_ok_time = start_ms / 1000;
+        __atomic_store_n(&srv.lastsave, start_ms / 1000, __ATOMIC_RELAXED);
         wal_bytes_at_last = wal_bytes0;
     }
     pthread_mutex_unlock(&snap_mu);

@@ -457,6 +457,15 @@ void wal_stop(void)
     W.enabled = false;
 }
 
+void wal_request_sync(void)
+{
+    if (!W.enabled) return;
+    pthread_mutex_lock(&W.mu);
+    W.sync_requested = true;
+    pthread_cond_signal(&W.work);
+    pthread_mutex_unlock(&W.mu);
+}
+
 int wal_sync(uint64_t lsn)
 {
     if (!W.enabled) return 0;

@@ -61,6 +61,8 @@ const char *wal_fail_reason(void);
 /* Waits until every record up to lsn is on stable storage, forcing an
  * fdatasync whatever appendfsync says.  Returns 0, or -1 if the log failed. */
 int wal_sync(uint64_t lsn);
+/* Asks the WAL thread for an fsync soon, without waiting (WAITAOF). */
+void wal_request_sync(void);
 /* Deletes segments wholly below lsn (after a snapshot made them redundant). */
 void wal_truncate_below(uint64_t lsn);
 uint64_t wal_total_bytes(void);     /* bytes written since start (monotonic) */

@@ -162,6 +162,11 @@ MANUAL = {
                        {'group': 'connection', 'since': '7.2.0',
                         'summary': 'Sets information specific to the client or connection.',
                         'complexity': 'O(1)'}),
+    'waitaof': (['waitaof', 4, ['noscript'], 0, 0, 0, ['@slow', '@connection'], [], []],
+                {'group': 'generic', 'since': '7.2.0',
+                 'summary': 'Blocks until all of the preceding write commands sent by the connection are written '
+                            'to the append-only file of the master and/or replicas.',
+                 'complexity': 'O(1)'}),
 }
 
 def info_of(name):

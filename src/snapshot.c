@@ -175,7 +175,7 @@ static void *write_part(void *arg)
         struct ser_ctx c = {&b, 0, 0, hf_mstime()};
         int64_t t0 = hf_monotonic_us();
         ks_lock(s);
-        uint64_t lsn = wal_enabled() ? wal_last_lsn() : 0;
+        uint64_t lsn = wal_snapshot_lsn();
         for (int db = 0; db < ndbs; db++) {
             kdict *d = do_ks_dict(s, db);
             if (!d || kd_size(d) == 0) continue;
@@ -241,7 +241,7 @@ static int do_snapshot(void)
         hf_log(LOG_WARNING, "Snapshot: can't create %s: %s", root, strerror(errno));
         return -1;
     }
-    uint64_t name = wal_enabled() ? wal_last_lsn() : (uint64_t)start_ms;
+    uint64_t name = wal_enabled() ? wal_last_lsn() : wal_snapshot_lsn() ? wal_snapshot_lsn() : (uint64_t)start_ms;
     snprintf(folder, sizeof folder, "%s/%020llu", root, (unsigned long long)name);
     char mpath[160];
     snprintf(mpath, sizeof mpath, "%s/MANIFEST", folder);
@@ -346,7 +346,7 @@ static int do_snapshot(void)
         hf_free(list);
         snapshot_prune(".", CONF_GET(snapshot_keep));
         if (wal_enabled()) wal_truncate_below(min_lsn);
-        else if (fs_remove_tree("wal") == 0) fs_fsync_dir(".");   /* a WAL from an earlier run is superseded */
+        else if (!wal_snapshot_lsn() && fs_remove_tree("wal") == 0) fs_fsync_dir(".");   /* a WAL from an earlier run is superseded */
     }
     hf_free(jobs);
     hf_free(th);

@@ -147,6 +147,19 @@ uint64_t wal_durable_lsn(void) { return __atomic_load_n(&W.durable, __ATOMIC_ACQ
 int wal_failed(void) { return __atomic_load_n(&W.failed, __ATOMIC_ACQUIRE); }
 const char *wal_fail_reason(void) { return wal_failed() ? W.reason : ""; }
 
+static uint64_t offline_last;   /* holdfast-admin: LSN state without a log */
+
+void wal_set_offline_lsn(uint64_t last)
+{
+    offline_last = last;
+}
+
+uint64_t wal_snapshot_lsn(void)
+{
+    if (W.enabled) return wal_last_lsn();
+    return offline_last;
+}
+
 uint64_t wal_last_lsn(void)
 {
     pthread_mutex_lock(&W.mu);

@@ -54,6 +54,12 @@ uint64_t wal_log(const struct wal_rec *r);
 uint64_t wal_ack_lsn(void);
 uint64_t wal_durable_lsn(void);
 uint64_t wal_last_lsn(void);        /* last assigned */
+/* The LSN a snapshot records for a shard it serialises: wal_last_lsn()
+ * while the log runs, else what wal_set_offline_lsn() set (0 by default). */
+uint64_t wal_snapshot_lsn(void);
+/* Offline tools (holdfast-admin import): the LSN the data directory has
+ * reached, so a snapshot written without a running log supersedes it. */
+void wal_set_offline_lsn(uint64_t last);
 /* Non-zero errno once a write or fsync failed: the log accepts nothing more
  * and the server refuses writes until restarted. */
 int wal_failed(void);

@@ -234,13 +234,15 @@ void cmd_client_list(client *c)
         } else if (arg_is(&c->argv[i], "ID") && i + 1 < c->argc) {
             for (i = i + 1; i < c->argc; i++) {
                 long long id;
-                if (!hf_str2ll(c->argv[i].p, c->argv[i].n, &id) || id <= 0) {
+                if (!hf_str2ll(c->argv[i].p, c->argv[i].n, &id)) {
                     reply_error(c, "ERR Invalid client ID");
                     hf_free(ids);
                     return;
                 }
-                ids = hf_realloc(ids, sizeof(uint64_t) * (size_t)(nids + 1));
-                if (nids >= 0) ids[nids++] = (uint64_t)id;
+                /* ids that cannot exist (<= 0) are ignored, as Redis does;
+                 * a list of only those matches nothing */
+                ids = hf_realloc(ids, sizeof(uint64_t) * (size_t)(nids + 2));
+                if (nids >= 0) ids[nids++] = id > 0 ? (uint64_t)id : 0;
             }
         } else {
             reply_syntax(c);

@@ -1257,9 +1257,15 @@ void cmd_info(client *c)
         case S_CPU: info_cpu(&b); break;
         case S_MODULES: sb_cat(&b, "# Modules\r\n"); break;
         case S_COMMANDSTATS: info_commandstats(&b); break;
-        /* Errors are counted in total, not per error code, so these stay
-         * empty; latency histograms are not kept. */
-        case S_ERRORSTATS: sb_cat(&b, "# Errorstats\r\n"); break;
+        /* latency histograms are not kept: latencystats stays empty */
+        case S_ERRORSTATS: {
+            char eb[8192];
+            int n = reply_errorstats(eb, sizeof eb);
+            sb_cat(&b, "# Errorstats\r\n");
+            eb[n < (int)sizeof eb ? n : (int)sizeof eb - 1] = '\0';
+            sb_cat(&b, eb);
+            break;
+        }
         case S_LATENCYSTATS: sb_cat(&b, "# Latencystats\r\n"); break;
         case S_CLUSTER: sb_cat(&b, "# Cluster\r\ncluster_enabled:0\r\n"); break;
         case S_KEYSPACE: info_keyspace(&b); break;

@@ -199,6 +199,7 @@ void commands_reset_stats(void)
         }
     }
     net_reset_stats();
+    reply_errorstats_reset();
 }
 
 #define BUMP(field, n) __atomic_store_n(&(field), (field) + (n), __ATOMIC_RELAXED)
@@ -289,7 +290,7 @@ void command_dispatch(client *c)
         return;
     }
     __atomic_store_n(&c->lastcmd, cmd, __ATOMIC_RELAXED);
-    uint64_t errors_before = tl_stats->errors;
+    uint64_t errors_before = tl_reply_errors;
     ks_wait_lsn = ks_write_lsn = 0;
     cmd->fn(c);
     if (ks_wait_lsn > c->wait_lsn) c->wait_lsn = ks_wait_lsn;
@@ -298,7 +299,7 @@ void command_dispatch(client *c)
     struct cmdstat *st = &my_stats()[cmd->idx];
     BUMP(st->calls, 1);
     BUMP(st->usec, (uint64_t)(dur > 0 ? dur : 0));
-    if (tl_stats->errors != errors_before) BUMP(st->failed, 1);
+    if (tl_reply_errors != errors_before) BUMP(st->failed, 1);
     STAT_INC(commands, 1);
     slowlog_record(c, dur);
 }

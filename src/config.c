@@ -75,7 +75,7 @@ static const struct directive table[] = {
     {"pidfile", C_STR, &cfg.pidfile, "", 0, 0, IMMUTABLE, NULL},
     {"proto-max-bulk-len", C_MEM, &cfg.proto_max_bulk_len, "536870912", 1024 * 1024, LLONG_MAX, 0, NULL},
     {"client-query-buffer-limit", C_MEM, &cfg.client_query_buffer_limit, "1073741824", 1024 * 1024, LLONG_MAX, 0, NULL},
-    {"hz", C_INT, &cfg.hz, "10", 1, 500, 0, NULL},
+    {"hz", C_INT, &cfg.hz, "10", 0, INT_MAX, 0, NULL},     /* clamped to 1..500 as Redis */
     {"slowlog-log-slower-than", C_LL, &cfg.slowlog_log_slower_than, "10000", -1, LLONG_MAX, 0, NULL},
     {"slowlog-max-len", C_LL, &cfg.slowlog_max_len, "128", 0, LONG_MAX, 0, NULL},
     {"maxmemory", C_MEM, &cfg.maxmemory, "0", 0, LLONG_MAX, 0, NULL},
@@ -143,6 +143,7 @@ static const char *apply(const struct directive *d, int argc, char **argv, char 
             snprintf(errbuf, errlen, "argument must be between %lld and %lld inclusive", d->min, d->max);
             return errbuf;
         }
+        if (d->ptr == &cfg.hz) v = v < 1 ? 1 : v > 500 ? 500 : v;
         if (d->type == C_INT) __atomic_store_n((int *)d->ptr, (int)v, __ATOMIC_RELAXED);
         else __atomic_store_n((long long *)d->ptr, v, __ATOMIC_RELAXED);
         return NULL;

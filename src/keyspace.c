@@ -38,6 +38,7 @@ void ks_init(uint32_t n, int dbs)
         pthread_mutex_init(&shards[i].lock, &attr);
         shards[i].db = hf_calloc((size_t)dbs, sizeof(kdict *));
         shards[i].db_keys = hf_calloc((size_t)dbs, sizeof(uint64_t));
+        shards[i].expire_cursor = hf_calloc((size_t)dbs, sizeof(uint64_t));
         shards[i].id = i;
     }
     pthread_mutexattr_destroy(&attr);
@@ -49,6 +50,7 @@ void ks_shutdown(void)
         for (int d = 0; d < ndbs; d++) kd_free(shards[i].db[d]);
         hf_free(shards[i].db);
         hf_free(shards[i].db_keys);
+        hf_free(shards[i].expire_cursor);
         pthread_mutex_destroy(&shards[i].lock);
     }
     free(shards);
@@ -400,7 +402,7 @@ uint64_t ks_active_expire(uint32_t first, uint32_t n, int64_t budget_us)
             kdict *d = s->db[db];
             if (!d || d->volatile_keys == 0) continue;
             /* sample ~20 buckets worth, as Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP */
-            uint64_t cur = s->expire_db == db ? s->expire_cursor : 0;
+            uint64_t cur = s->expire_cursor[db];
             for (int step = 0; step < 20; step++) {
                 struct expire_ctx c = {.n = 0};
                 cur = kd_scan(d, cur, expire_cb, &c);
@@ -412,8 +414,7 @@ uint64_t ks_active_expire(uint32_t first, uint32_t n, int64_t budget_us)
                 if (cur == 0) break;
             }
             publish_size(s, db);
-            s->expire_db = db;
-            s->expire_cursor = cur;
+            s->expire_cursor[db] = cur;
         }
         ks_unlock(s);
         if ((k & 15) == 15 && hf_monotonic_us() - start > budget_us) break;

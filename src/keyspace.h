@@ -20,8 +20,7 @@ typedef struct shard {
     pthread_mutex_t lock;
     kdict **db;                 /* ndbs tables, created lazily */
     uint32_t id;
-    int expire_db;              /* active expire cursor */
-    uint64_t expire_cursor;
+    uint64_t *expire_cursor;    /* active expiry: one scan cursor per database */
     uint64_t *db_keys;          /* mirror of table sizes for lock-free reads */
     uint64_t last_lsn;          /* LSN of the last WAL record applied here */
 } __attribute__((aligned(64))) shard;

@@ -333,15 +333,19 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
     ssize_t n = read(fd, dst, room);
     if (n == 0) { client_free(c); return; }
     if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-        hf_log(LOG_VERBOSE, "Reading from client: %s", strerror(errno));
-        client_free(c);
-        return;
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            hf_log(LOG_VERBOSE, "Reading from client: %s", strerror(errno));
+            client_free(c);
+            return;
+        }
+        /* nothing new, but commands may be buffered from before a pause */
+        if (resp_pending(c->rp) == 0) return;
+    } else {
+        resp_commit(c->rp, (size_t)n);
+        STAT_INC(net_input, (uint64_t)n);
+        STAT_INC(io_reads, 1);
+        __atomic_store_n(&c->last_ms, hf_mstime(), __ATOMIC_RELAXED);
     }
-    resp_commit(c->rp, (size_t)n);
-    STAT_INC(net_input, (uint64_t)n);
-    STAT_INC(io_reads, 1);
-    __atomic_store_n(&c->last_ms, hf_mstime(), __ATOMIC_RELAXED);
     if (!process_input(c)) return;
     if (resp_pending(c->rp) > (size_t)CONF_GET(client_query_buffer_limit)) {
         hf_log(LOG_WARNING, "Closing client that reached max query buffer length: id=%llu addr=%s",

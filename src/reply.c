@@ -5,6 +5,7 @@
 #include "stats.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,9 +52,58 @@ void reply_simple(client *c, const char *s)
     c->obuf[c->olen++] = '\n';
 }
 
+__thread uint64_t tl_reply_errors;
+
+/* errorstats: replies per error code ("ERR", "WRONGTYPE"...), as Redis
+ * counts them; errors are rare, so one mutex is fine. */
+#define MAX_ERROR_CODES 128
+static struct { char code[32]; uint64_t count; } errcodes[MAX_ERROR_CODES];
+static int nerrcodes;
+static pthread_mutex_t errcodes_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void count_error_code(const char *s)
+{
+    size_t n = strcspn(s, " ");
+    if (n == 0 || n >= sizeof errcodes[0].code) return;
+    pthread_mutex_lock(&errcodes_mu);
+    int i;
+    for (i = 0; i < nerrcodes; i++)
+        if (strlen(errcodes[i].code) == n && !memcmp(errcodes[i].code, s, n)) break;
+    if (i == nerrcodes && nerrcodes < MAX_ERROR_CODES) {
+        memcpy(errcodes[i].code, s, n);
+        errcodes[i].code[n] = '\0';
+        errcodes[i].count = 0;
+        nerrcodes++;
+    }
+    if (i < nerrcodes) errcodes[i].count++;
+    pthread_mutex_unlock(&errcodes_mu);
+}
+
+int reply_errorstats(char *buf, size_t len)
+{
+    size_t o = 0;
+    pthread_mutex_lock(&errcodes_mu);
+    for (int i = 0; i < nerrcodes && o < len; i++) {
+        int w = snprintf(buf + o, len - o, "errorstat_%s:count=%llu\r\n", errcodes[i].code,
+                         (unsigned long long)errcodes[i].count);
+        if (w > 0) o += (size_t)w;
+    }
+    pthread_mutex_unlock(&errcodes_mu);
+    return (int)(o < len ? o : len);
+}
+
+void reply_errorstats_reset(void)
+{
+    pthread_mutex_lock(&errcodes_mu);
+    nerrcodes = 0;
+    pthread_mutex_unlock(&errcodes_mu);
+}
+
 void reply_error(client *c, const char *s)
 {
     size_t n = strlen(s);
+    tl_reply_errors++;
+    count_error_code(s);
     /* error texts may not contain newlines: replace as Redis does */
     ensure(c, n + 8);
     c->obuf[c->olen++] = '-';

@@ -14,6 +14,13 @@ void reply_simple(client *c, const char *s);
  * "ERR syntax error", "WRONGTYPE Operation ..." */
 void reply_error(client *c, const char *s);
 void reply_errorf(client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Error replies this thread has sent (never reset: the dispatcher compares
+ * it before and after a command to count failed calls). */
+extern __thread uint64_t tl_reply_errors;
+/* INFO errorstats lines ("errorstat_ERR:count=3\r\n"...) into buf; returns
+ * the length.  _reset clears them (CONFIG RESETSTAT). */
+int reply_errorstats(char *buf, size_t len);
+void reply_errorstats_reset(void);
 void reply_int(client *c, long long v);
 void reply_bulk(client *c, const char *p, size_t n);
 void reply_bulk_cstr(client *c, const char *s);

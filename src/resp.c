@@ -285,18 +285,19 @@ static int parse_multibulk(resp_parser *p, int *argc, hf_arg **argv)
     }
     while (p->mb_left > 0) {
         if (p->bulk_len == -1) {
+            /* as Redis: the whole "$<len>\r\n" line first, then its checks */
             if (p->pos >= p->len) return RESP_NEED_MORE;
+            long long ll;
+            size_t ll_len;
+            int r = parse_line_int(p, &ll, &ll_len);
+            if (r == 0) return RESP_NEED_MORE;
+            if (r == -2) return fail(p, "too big bulk count string");
             char c = p->buf[p->pos];
             if (c != '$') {
                 char msg[64];
                 snprintf(msg, sizeof msg, "expected '$', got '%c'", c);
                 return fail(p, msg);
             }
-            long long ll;
-            size_t ll_len;
-            int r = parse_line_int(p, &ll, &ll_len);
-            if (r == 0) return RESP_NEED_MORE;
-            if (r == -2) return fail(p, "too big bulk count string");
             if (r < 0 || ll < 0 || ll > p->max_bulk) return fail(p, "invalid bulk length");
             if (ll > 16384 && !p->authed) return fail(p, "unauthenticated bulk length");
             p->pos += ll_len;

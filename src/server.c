@@ -21,7 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct hf_server srv;
 
 static void usage(void)
 {

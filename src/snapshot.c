@@ -691,13 +691,14 @@ int snapshot_load(const struct snapshot_info *si, int nthreads, char *err, size_
     }
     /* progress every second while the loaders run */
     int64_t t0 = hf_monotonic_us(), last = t0;
-    for (int done = 0; !done;) {
-        done = 1;
-        for (int i = 0; i < nthreads; i++) {
-            if (pthread_tryjoin_np(th[i], NULL) == 0) th[i] = 0;
-            if (th[i]) done = 0;
-        }
-        if (done) break;
+    bool *joined = hf_calloc((size_t)nthreads, sizeof(bool));
+    for (int alive = nthreads; alive > 0;) {
+        for (int i = 0; i < nthreads; i++)
+            if (!joined[i] && pthread_tryjoin_np(th[i], NULL) == 0) {
+                joined[i] = true;
+                alive--;
+            }
+        if (alive == 0) break;
         usleep(20000);
         int64_t now = hf_monotonic_us();
         if (now - last >= 1000000) {
@@ -719,6 +720,7 @@ int snapshot_load(const struct snapshot_info *si, int nthreads, char *err, size_
     if (rc == 0)
         hf_log(LOG_NOTICE, "Snapshot %s loaded: %llu keys, %.1f MB in %.2f s (%d threads)", si->path,
                (unsigned long long)keys, (double)total / 1e6, secs, nthreads);
+    hf_free(joined);
     hf_free(jobs);
     hf_free(th);
     return rc;

@@ -19,6 +19,9 @@ struct hf_stats {
 
 /* The current thread's counters (each worker points this at its own). */
 extern __thread struct hf_stats *tl_stats;
-#define STAT_INC(f, n) __atomic_store_n(&tl_stats->f, tl_stats->f + (n), __ATOMIC_RELAXED)
+/* Only the owning thread adds; INFO reads and CONFIG RESETSTAT zeroes from
+ * other threads, hence relaxed atomics (a reset racing an add may lose it). */
+#define STAT_INC(f, n) \
+    __atomic_store_n(&tl_stats->f, __atomic_load_n(&tl_stats->f, __ATOMIC_RELAXED) + (n), __ATOMIC_RELAXED)
 
 #endif

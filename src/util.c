@@ -20,6 +20,11 @@
 #include <jemalloc/jemalloc.h>
 #else
 #include <malloc.h>
+#if defined(__has_include)
+#if __has_include(<sanitizer/allocator_interface.h>)
+#include <sanitizer/allocator_interface.h>
+#endif
+#endif
 #endif
 
 static void oom(size_t n)
@@ -82,8 +87,8 @@ size_t hf_used_memory(void)
         return allocated;
     return 0;
 #else
-    struct mallinfo2 mi = mallinfo2();
-    return mi.uordblks + mi.hblkhd;
+    /* ASan replaces malloc: ask it (mallinfo2 reports zeros there) */
+    return __sanitizer_get_current_allocated_bytes();
 #endif
 }
 
@@ -272,7 +277,10 @@ int hf_d2str(char *buf, size_t len, double value)
     return snprintf(buf, len, "%.17g", value);
 }
 
-static bool glob_impl(const char *pat, size_t plen, const char *s, size_t slen, bool nocase, int depth)
+/* *skip is set once a '*' has tried every remaining suffix and failed: no
+ * shorter suffix can match either, so every caller up the recursion gives
+ * up at once (without it "a*a*a*...b" takes exponential time). */
+static bool glob_impl(const char *pat, size_t plen, const char *s, size_t slen, bool nocase, int depth, bool *skip)
 {
     if (depth > 1000) return false;  /* pathological pattern: treat as no match */
     while (plen && slen) {
@@ -281,9 +289,11 @@ static bool glob_impl(const char *pat, size_t plen, const char *s, size_t slen, 
             while (plen > 1 && pat[1] == '*') { pat++; plen--; }
             if (plen == 1) return true;
             while (slen) {
-                if (glob_impl(pat + 1, plen - 1, s, slen, nocase, depth + 1)) return true;
+                if (glob_impl(pat + 1, plen - 1, s, slen, nocase, depth + 1, skip)) return true;
+                if (*skip) return false;
                 s++; slen--;
             }
+            *skip = true;
             return false;
         case '?':
             s++; slen--;
@@ -338,7 +348,8 @@ static bool glob_impl(const char *pat, size_t plen, const char *s, size_t slen, 
 
 bool hf_globmatch(const char *pat, size_t plen, const char *s, size_t slen, bool nocase)
 {
-    return glob_impl(pat, plen, s, slen, nocase, 0);
+    bool skip = false;
+    return glob_impl(pat, plen, s, slen, nocase, 0, &skip);
 }
 
 /* ---- SipHash-1-2 (64-bit output), written from the SipHash paper ---- */

@@ -141,8 +141,8 @@ static struct {
     struct wal_stats st;
 } W = {.mu = PTHREAD_MUTEX_INITIALIZER, .seg_mu = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
 
-bool wal_enabled(void) { return W.enabled; }
-uint64_t wal_ack_lsn(void) { return W.enabled ? __atomic_load_n(&W.ack, __ATOMIC_ACQUIRE) : UINT64_MAX; }
+bool wal_enabled(void) { return __atomic_load_n(&W.enabled, __ATOMIC_ACQUIRE); }
+uint64_t wal_ack_lsn(void) { return wal_enabled() ? __atomic_load_n(&W.ack, __ATOMIC_ACQUIRE) : UINT64_MAX; }
 uint64_t wal_durable_lsn(void) { return __atomic_load_n(&W.durable, __ATOMIC_ACQUIRE); }
 int wal_failed(void) { return __atomic_load_n(&W.failed, __ATOMIC_ACQUIRE); }
 const char *wal_fail_reason(void) { return wal_failed() ? W.reason : ""; }
@@ -156,7 +156,7 @@ void wal_set_offline_lsn(uint64_t last)
 
 uint64_t wal_snapshot_lsn(void)
 {
-    if (W.enabled) return wal_last_lsn();
+    if (wal_enabled()) return wal_last_lsn();
     return offline_last;
 }
 
@@ -180,7 +180,7 @@ void wal_get_stats(struct wal_stats *out)
 
 uint64_t wal_log(const struct wal_rec *r)
 {
-    if (!W.enabled) return 0;
+    if (!wal_enabled()) return 0;
     size_t plen = wal_encode_payload(r, NULL);
     size_t need = REC_HEADER + plen;
     pthread_mutex_lock(&W.mu);
@@ -440,7 +440,7 @@ int wal_start(const char *dir, uint64_t next_lsn, bool append_last)
     pthread_cond_init(&W.space, &ca);
     pthread_cond_init(&W.synced, &ca);
     pthread_condattr_destroy(&ca);
-    W.enabled = true;
+    __atomic_store_n(&W.enabled, true, __ATOMIC_RELEASE);
     W.running = true;
     pthread_create(&W.thread, NULL, wal_thread, NULL);
     return 0;
@@ -467,12 +467,12 @@ void wal_stop(void)
     W.fill = W.spare = NULL;
     W.segs = NULL;
     W.nsegs = 0;
-    W.enabled = false;
+    __atomic_store_n(&W.enabled, false, __ATOMIC_RELEASE);
 }
 
 void wal_request_sync(void)
 {
-    if (!W.enabled) return;
+    if (!wal_enabled()) return;
     pthread_mutex_lock(&W.mu);
     W.sync_requested = true;
     pthread_cond_signal(&W.work);
@@ -481,7 +481,7 @@ void wal_request_sync(void)
 
 int wal_sync(uint64_t lsn)
 {
-    if (!W.enabled) return 0;
+    if (!wal_enabled()) return 0;
     pthread_mutex_lock(&W.mu);
     while (__atomic_load_n(&W.durable, __ATOMIC_ACQUIRE) < lsn && !W.failed && !W.stop) {
         W.sync_requested = true;

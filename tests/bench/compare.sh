@@ -3,7 +3,8 @@
 #
 #   tests/bench/compare.sh [path/to/holdfast-server]
 #
-# Starts holdfast (no persistence) and `redis-server --save '' --appendonly no` on free ports,
+# Starts holdfast (--appendonly no: in memory, like the Redis it is compared with; extra flags in
+# HOLDFAST_ARGS) and `redis-server --save '' --appendonly no` on free ports,
 # runs `redis-benchmark -t TESTS -c 50 -n N` with -P 1 and -P 16 against each, interleaved
 # (Redis then holdfast for every line, so drift of the machine hits both), and prints ops/s and
 # the holdfast/Redis ratio per line.  Then loads the same KEYS distinct keys (3-byte values, as
@@ -20,7 +21,7 @@ PIPELINES=${PIPELINES:-"1 16"}; KEYS=${KEYS:-1000000}; ROUNDS=${ROUNDS:-1}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 tmp=$(mktemp -d)
 hp=$(free_port); rp=$(free_port)
-"$holdfast" --port "$hp" --dir "$tmp/hf" --logfile "$tmp/hf.log" & hpid=$!
+"$holdfast" --port "$hp" --dir "$tmp/hf" --logfile "$tmp/hf.log" --appendonly no ${HOLDFAST_ARGS:-} & hpid=$!
 redis-server --port "$rp" --dir "$tmp" --save '' --appendonly no --logfile "$tmp/redis.log" & rpid=$!
 trap 'kill $hpid $rpid 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 for p in $hp $rp; do

@@ -20,11 +20,8 @@
 #include <jemalloc/jemalloc.h>
 #else
 #include <malloc.h>
-#if defined(__has_include)
-#if __has_include(<sanitizer/allocator_interface.h>)
-#include <sanitizer/allocator_interface.h>
-#endif
-#endif
+/* from the sanitizer runtime (gcc ships no header for it) */
+size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
 static void oom(size_t n)

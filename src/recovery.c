@@ -24,6 +24,7 @@
 #include "util.h"
 #include "wal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@
 #include <unistd.h>
 
 static int lock_fd = -1;
+uint64_t wal_replayed;
 static struct snapshot_info newest;
 static bool have_snapshot;
 
@@ -56,6 +58,17 @@ void recovery_lock(const char *dirname)
         hf_log(LOG_VERBOSE, "Could not write the pid into LOCK");
 }
 
+static bool dir_has_entries(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d) return false;
+    struct dirent *de;
+    bool any = false;
+    while (!any && (de = readdir(d))) any = de->d_name[0] != '.';
+    closedir(d);
+    return any;
+}
+
 void recovery_seed(void)
 {
     uint8_t seed[16];
@@ -77,6 +90,12 @@ void recovery_seed(void)
     } else {
         if (errno != ENOENT) {
             hf_log(LOG_WARNING, "Can't read SEED: %s", strerror(errno));
+            exit(1);
+        }
+        if (dir_has_entries("snapshots") || dir_has_entries("wal")) {
+            hf_log(LOG_WARNING, "Refusing to start: the data directory has snapshots or WAL segments but no SEED "
+                                "file; without it keys map to other shards than the files say. Restore SEED from "
+                                "the backup this directory came from.");
             exit(1);
         }
         hf_random_bytes(seed, sizeof seed);
@@ -135,8 +154,6 @@ uint64_t recovery_run(int *append_last)
         if (snapshot_load(&newest, threads, err, sizeof err) != 0) refuse(err);
         next = newest.max_lsn + 1;
     }
-    if (!CONF_GET(appendonly)) return next;
-
     wal_reader *rd = wal_reader_open(".");
     uint64_t lsn, applied = 0, skipped = 0, first = 0;
     struct wal_rec r;
@@ -192,6 +209,30 @@ uint64_t recovery_run(int *append_last)
     }
     uint64_t wal_last = wal_reader_last_lsn(rd);
     wal_reader_close(rd);
+    if (have_snapshot && wal_last && wal_last < newest.max_lsn) {
+        /* The WAL ends below LSNs the snapshot already holds (e.g. it was
+         * restored from an older copy).  If every shard of the snapshot is
+         * at the same LSN, nothing after the WAL's end is missing: set the
+         * old segments aside.  Otherwise records the snapshot did not hold
+         * for some shards may be gone: refuse. */
+        if (newest.min_lsn != newest.max_lsn) {
+            snprintf(err, sizeof err, "the WAL ends at LSN %llu, below the snapshot's LSN %llu, and the snapshot's "
+                     "shards are at different LSNs (%llu..%llu): writes may be missing",
+                     (unsigned long long)wal_last, (unsigned long long)newest.max_lsn,
+                     (unsigned long long)newest.min_lsn, (unsigned long long)newest.max_lsn);
+            refuse(err);
+        }
+        char aside[64];
+        snprintf(aside, sizeof aside, "wal.superseded-%lld", (long long)hf_mstime());
+        if (rename("wal", aside) != 0 || fs_fsync_dir(".") != 0) {
+            snprintf(err, sizeof err, "can't move the old WAL aside: %s", strerror(errno));
+            refuse(err);
+        }
+        hf_log(LOG_WARNING, "The WAL ended at LSN %llu, below snapshot %s (LSN %llu): moved it to %s",
+               (unsigned long long)wal_last, newest.path, (unsigned long long)newest.max_lsn, aside);
+        wal_last = 0;
+    }
+    wal_replayed = applied;
     if (wal_last + 1 > next) next = wal_last + 1;
     *append_last = wal_last != 0 && wal_last + 1 == next;
     double secs = (double)(hf_monotonic_us() - t0) / 1e6;

@@ -18,5 +18,8 @@ uint32_t recovery_shards(uint32_t configured);
  * damage it logs the file and offset and exits(1).  Returns the next LSN
  * and whether the last WAL segment may be appended to. */
 uint64_t recovery_run(int *append_last);
+/* WAL records recovery_run applied (with appendonly no the server then
+ * takes a snapshot so that the WAL can go). */
+extern uint64_t wal_replayed;
 
 #endif

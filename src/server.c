@@ -96,6 +96,16 @@ static void *loader_main(void *arg)
         hf_log(LOG_WARNING, "Can't open the WAL; exiting");
         exit(1);
     }
+    if (!cfg.appendonly) wal_set_offline_lsn(next - 1);   /* snapshots continue the LSN order */
+    if (!cfg.appendonly && wal_replayed) {
+        /* appendonly was switched off: what the WAL held is kept in a
+         * snapshot, which then retires the WAL */
+        hf_log(LOG_NOTICE, "appendonly is off: saving what the WAL held into a snapshot");
+        if (snapshot_save() != 0) {
+            hf_log(LOG_WARNING, "Can't take the snapshot that replaces the WAL; exiting without deleting it");
+            exit(1);
+        }
+    }
     hf_log(LOG_NOTICE, "DB loaded from disk: %.3f seconds (%llu keys)", (double)(hf_monotonic_us() - t0) / 1e6,
            (unsigned long long)ks_dbsize(0));
     __atomic_store_n(&srv.loading, 0, __ATOMIC_RELEASE);

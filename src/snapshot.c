@@ -7,7 +7,9 @@
  *                                           fsync dir): the snapshot exists only
  *                                           if its MANIFEST does
  * <name> is the last WAL LSN when the snapshot started (20 digits), or the
- * start time in ms when the WAL is off.
+ * start time in ms when the WAL is off (then the shard LSNs are the LSN the
+ * directory had reached, wal_set_offline_lsn(), and the WAL, all of which
+ * the snapshot holds, is deleted after it).
  *
  * PART FILE (little-endian)
  *   header (32): "HOLDFSNP" | u32 version (1) | u32 total shards | u32 first shard |
@@ -241,11 +243,13 @@ static int do_snapshot(void)
         hf_log(LOG_WARNING, "Snapshot: can't create %s: %s", root, strerror(errno));
         return -1;
     }
-    uint64_t name = wal_enabled() ? wal_last_lsn() : wal_snapshot_lsn() ? wal_snapshot_lsn() : (uint64_t)start_ms;
+    /* with the log running, the LSN names the state; without one (appendonly
+     * no, holdfast-admin import) the state changes without LSNs: the time */
+    uint64_t name = wal_enabled() ? wal_last_lsn() : (uint64_t)start_ms;
     snprintf(folder, sizeof folder, "%s/%020llu", root, (unsigned long long)name);
     char mpath[160];
     snprintf(mpath, sizeof mpath, "%s/MANIFEST", folder);
-    if (access(mpath, F_OK) == 0) {
+    if (wal_enabled() && access(mpath, F_OK) == 0) {
         hf_log(LOG_NOTICE, "Snapshot: nothing changed since snapshot %s", folder);
         return 0;
     }
@@ -346,7 +350,7 @@ static int do_snapshot(void)
         hf_free(list);
         snapshot_prune(".", CONF_GET(snapshot_keep));
         if (wal_enabled()) wal_truncate_below(min_lsn);
-        else if (!wal_snapshot_lsn() && fs_remove_tree("wal") == 0) fs_fsync_dir(".");   /* a WAL from an earlier run is superseded */
+        else if (fs_remove_tree("wal") == 0) fs_fsync_dir(".");   /* the snapshot holds all it had */
     }
     hf_free(jobs);
     hf_free(th);
@@ -490,9 +494,13 @@ out:
     return rc;
 }
 
+/* Newest first: by the LSN reached (the clock may step back between two
+ * snapshots), then by creation time (snapshots taken with the WAL off all
+ * have LSN 0). */
 static int cmp_newest(const void *a, const void *b)
 {
     const struct snapshot_info *x = a, *y = b;
+    if (x->max_lsn != y->max_lsn) return x->max_lsn > y->max_lsn ? -1 : 1;
     if (x->created_ms != y->created_ms) return x->created_ms > y->created_ms ? -1 : 1;
     return x->name_lsn > y->name_lsn ? -1 : x->name_lsn < y->name_lsn;
 }

@@ -48,8 +48,14 @@ for P in $PIPELINES; do
   done
 done
 
-# ---- memory: the same KEYS keys in both ------------------------------------------------
-redis-cli -p "$rp" flushall >/dev/null; redis-cli -p "$hp" flushall >/dev/null
+# ---- memory: the same KEYS keys in both, on freshly started servers -------------------
+kill "$hpid" "$rpid"; wait "$hpid" "$rpid" 2>/dev/null || true
+rm -rf "$tmp/hf"
+"$holdfast" --port "$hp" --dir "$tmp/hf" --logfile "$tmp/hf.log" --appendonly no ${HOLDFAST_ARGS:-} & hpid=$!
+redis-server --port "$rp" --dir "$tmp" --save '' --appendonly no --logfile "$tmp/redis.log" & rpid=$!
+for p in $hp $rp; do
+  for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done
+done
 python3 - "$KEYS" > "$tmp/load.resp" <<'PY'
 import sys
 n = int(sys.argv[1]); out = sys.stdout.buffer

@@ -439,7 +439,7 @@ void ks_cron_rehash(uint32_t first, uint32_t n)
 
 /* ---- recovery -------------------------------------------------------------- */
 
-bool ks_apply_record(const struct wal_rec *r, uint64_t lsn, const uint64_t *snap_lsn)
+static bool do_apply_record(const struct wal_rec *r, uint64_t lsn, const uint64_t *snap_lsn, kref *k_)
 {
     if (r->type == WREC_FLUSHALL || r->type == WREC_FLUSHDB || r->type == WREC_SWAPDB) {
         if (r->db >= (uint32_t)ndbs || (r->type == WREC_SWAPDB && (uint64_t)r->expire >= (uint64_t)ndbs)) return false;
@@ -465,8 +465,7 @@ bool ks_apply_record(const struct wal_rec *r, uint64_t lsn, const uint64_t *snap
         return true;
     }
     if (r->db >= (uint32_t)ndbs) return false;
-    kref k;
-    ks_ref(&k, r->key, r->klen);
+    kref k = *k_;
     int db = (int)r->db;
     switch (r->type) {
     case WREC_SET: {
@@ -494,6 +493,24 @@ bool ks_apply_record(const struct wal_rec *r, uint64_t lsn, const uint64_t *snap
     }
     }
     return false;
+}
+
+bool ks_apply_record(const struct wal_rec *r, uint64_t lsn, const uint64_t *snap_lsn)
+{
+    /* the workers' crons (expiry, rehash) already run during recovery: take
+     * the locks like any writer */
+    if (r->type == WREC_FLUSHALL || r->type == WREC_FLUSHDB || r->type == WREC_SWAPDB) {
+        ks_lock_all();
+        bool ok = do_apply_record(r, lsn, snap_lsn, NULL);
+        ks_unlock_all();
+        return ok;
+    }
+    kref k;
+    ks_ref(&k, r->key, r->klen);
+    ks_lock(k.s);
+    bool ok = do_apply_record(r, lsn, snap_lsn, &k);
+    ks_unlock(k.s);
+    return ok;
 }
 
 void ks_set_all_lsn(uint64_t lsn)

@@ -74,8 +74,8 @@ bool do_ks_delete(kref *k, int db);
 void do_ks_set_expire(kref *k, int db, kentry *e, int64_t when_ms);
 kdict *do_ks_dict(shard *s, int db);     /* may be NULL if never used */
 
-/* Recovery: applies one WAL record without logging it (shard locks are not
- * taken: nothing else runs yet).  A whole-keyspace record (FLUSHALL...)
+/* Recovery: applies one WAL record without logging it (taking the shard
+ * lock, or every lock for a whole-keyspace record).  A whole-keyspace record (FLUSHALL...)
  * touches only shards whose snapshot LSN, snap_lsn[shard] (NULL = none), is
  * below lsn; the caller filters key records itself.  Returns false for a
  * record that cannot be applied (unknown type, database out of range). */

@@ -454,6 +454,7 @@ static void on_inbox(evutil_socket_t fd, short what, void *arg)
 static void worker_cron(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *w = arg;
+    if (__atomic_load_n(&srv.loading, __ATOMIC_ACQUIRE)) return;   /* recovery owns the keyspace */
     int hz = CONF_GET(hz);
     /* active expiry: this worker's share of shards, a slice per tick,
      * at most ~25% of the tick's time, as Redis's slow cycle */

@@ -661,11 +661,7 @@ static void load_entry(void *arg, uint32_t sid, int type, int enc, uint32_t db, 
     (void)sid;
     struct wal_rec r = {.type = WREC_SET, .objtype = (uint8_t)type, .enc = (uint8_t)enc, .db = db,
                         .expire = expire, .key = key, .klen = klen, .val = val, .vlen = vlen};
-    kref k;
-    ks_ref(&k, key, klen);
-    ks_lock(k.s);
     bool ok = ks_apply_record(&r, 0, NULL);
-    ks_unlock(k.s);
     if (!ok && j->status == 0) {
         j->status = -1;
         snprintf(j->err, sizeof j->err, "%s: entry with unknown type %d or database %u", j->si->path, type, db);

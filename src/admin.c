@@ -60,6 +60,7 @@
 #include "log.h"
 #include "object.h"
 #include "server.h"
+#include "recovery.h"
 #include "snapshot.h"
 #include "util.h"
 #include "wal.h"
@@ -382,27 +383,12 @@ static int seed_load(const char *dir, char *err, size_t errlen)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/SEED", dir);
-    size_t len;
-    char *text = fs_read_file(path, &len);
-    if (!text) {
-        if (errno == ENOENT) return 1;
-        snprintf(err, errlen, "can't read %s: %s", path, strerror(errno));
-        return -2;
-    }
     uint8_t seed[16];
-    bool ok = len >= 32;
-    for (int i = 0; ok && i < 16; i++) {
-        unsigned v;
-        if (sscanf(text + 2 * i, "%2x", &v) != 1) ok = false;
-        seed[i] = (uint8_t)v;
-    }
-    hf_free(text);
-    if (!ok) {
-        snprintf(err, errlen, "%s is damaged (the server refuses to start: keys would map to other shards)", path);
-        return -1;
-    }
-    hf_hash_seed(seed);
-    return 0;
+    int r = recovery_read_seed(path, seed);
+    if (r == -2) snprintf(err, errlen, "can't read %s: %s", path, strerror(errno));
+    if (r == -1) snprintf(err, errlen, "%s is damaged (the server refuses to start: keys would map to other shards)", path);
+    if (r == 0) hf_hash_seed(seed);
+    return r;
 }
 
 /* Creates dir/SEED durably (import into a new directory), as the server's
@@ -427,41 +413,23 @@ static int seed_create(const char *dir)
 
 struct seg { char name[32]; uint64_t first, size, records; };
 
-/* Lists dir/wal's segments by first LSN, with the rule wal.c uses: 20 digits
- * and ".log".  Returns the count (array in *out, hf_free it) or -1. */
+/* dir/wal's segments (wal_list_segments) with their file names and, once
+ * read, their record counts. */
 static int list_segments(const char *dir, struct seg **out)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/wal", dir);
+    struct wal_segment *ws;
     *out = NULL;
-    DIR *d = opendir(path);
-    if (!d) return errno == ENOENT ? 0 : -1;
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t l = strlen(de->d_name);
-        if (l != 24 || strcmp(de->d_name + 20, ".log") != 0) continue;
-        char *end;
-        unsigned long long first = strtoull(de->d_name, &end, 10);
-        if (end != de->d_name + 20) continue;
-        char p[PATH_MAX + 32];
-        snprintf(p, sizeof p, "%s/%s", path, de->d_name);
-        struct stat st;
-        if (stat(p, &st) != 0) continue;
-        *out = hf_realloc(*out, sizeof(struct seg) * (size_t)(n + 1));
-        struct seg *s = &(*out)[n++];
-        snprintf(s->name, sizeof s->name, "%s", de->d_name);
-        s->first = first;
-        s->size = (uint64_t)st.st_size;
-        s->records = 0;
+    int n = wal_list_segments(path, &ws);
+    if (n <= 0) return n;
+    *out = hf_calloc((size_t)n, sizeof(struct seg));
+    for (int i = 0; i < n; i++) {
+        snprintf((*out)[i].name, sizeof (*out)[i].name, "%020llu.log", (unsigned long long)ws[i].first);
+        (*out)[i].first = ws[i].first;
+        (*out)[i].size = ws[i].size;
     }
-    closedir(d);
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && (*out)[j - 1].first > (*out)[j].first; j--) {
-            struct seg t = (*out)[j];
-            (*out)[j] = (*out)[j - 1];
-            (*out)[j - 1] = t;
-        }
+    hf_free(ws);
     return n;
 }
 
@@ -649,9 +617,9 @@ static int recover(const struct opts *o, struct state *st)
                 return EX_DAMAGE;
             }
         }
-        bool apply = r.shard == 0xffffffffu || !snap || lsn > snap[ks_shard_for(r.key, r.klen, st->nshards)];
-        if (apply) {
-            if (!ks_apply_record(&r, lsn, snap)) {
+        int applied = ks_replay_record(&r, lsn, snap);
+        if (applied) {
+            if (applied < 0) {
                 errmsg("%s: record at offset %llu cannot be applied (type %d, db %u)%s", wal_reader_file(rd),
                        (unsigned long long)wal_reader_offset(rd), r.type, r.db,
                        r.db >= (uint32_t)o->databases ? ": if the server has more databases, give --databases" : "");

@@ -131,16 +131,6 @@ static void reply_help_bound(client *c, const char *cmdname, const char *const *
     reply_help(c, cmdname, kept);
 }
 
-/* "ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP." */
-static void reply_sub_syntax(client *c)
-{
-    char up[130];
-    size_t n = c->argv[0].n < 128 ? c->argv[0].n : 128;
-    for (size_t i = 0; i < n; i++) up[i] = (char)toupper((unsigned char)c->argv[0].p[i]);
-    up[n] = '\0';
-    reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try %s HELP.",
-                 (int)(c->argv[1].n < 128 ? c->argv[1].n : 128), c->argv[1].p, up);
-}
 
 /* Counts the words of s separated by sep (empty words are skipped). */
 static long count_words(const char *s, char sep)
@@ -1543,7 +1533,7 @@ void slowlog_record(client *c, int64_t duration_us)
 void cmd_slowlog_get(client *c)
 {
     if (c->argc > 3) {
-        reply_sub_syntax(c);
+        reply_unknown_sub_or_arity(c);
         return;
     }
     long long count = 10;

@@ -207,12 +207,10 @@ void commands_reset_stats(void)
 static void reject(client *c, struct command *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void reject(client *c, struct command *cmd, const char *fmt, ...)
 {
-    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    reply_verrorf(c, fmt, ap);
     va_end(ap);
-    reply_error(c, buf);
     if (cmd) BUMP(my_stats()[cmd->idx].rejected, 1);
 }
 
@@ -236,15 +234,19 @@ static void unknown_command(client *c)
            (int)(n0 < 128 ? n0 : 128), c->argv[0].p, args);
 }
 
-void reply_unknown_sub(client *c)
+/* "ERR unknown subcommand ['...'|or wrong number of arguments for '...']. Try CMD HELP." */
+static void sub_error(client *c, const char *what)
 {
     char up[130];
     size_t n = c->argv[0].n < 128 ? c->argv[0].n : 128;
     for (size_t i = 0; i < n; i++) up[i] = (char)toupper((unsigned char)c->argv[0].p[i]);
     up[n] = '\0';
-    reply_errorf(c, "ERR unknown subcommand '%.*s'. Try %s HELP.",
+    reply_errorf(c, "ERR unknown subcommand %s'%.*s'. Try %s HELP.", what,
                  (int)(c->argv[1].n < 128 ? c->argv[1].n : 128), c->argv[1].p, up);
 }
+
+void reply_unknown_sub(client *c) { sub_error(c, ""); }
+void reply_unknown_sub_or_arity(client *c) { sub_error(c, "or wrong number of arguments for "); }
 
 void command_dispatch(client *c)
 {

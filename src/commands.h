@@ -108,5 +108,7 @@ bool arg_is(const hf_arg *a, const char *lit);
 void reply_help(client *c, const char *cmdname, const char *const *lines);
 /* Replies "ERR unknown subcommand '%s'. Try CMD HELP." */
 void reply_unknown_sub(client *c);
+/* Replies "ERR unknown subcommand or wrong number of arguments for '%s'. Try CMD HELP." */
+void reply_unknown_sub_or_arity(client *c);
 
 #endif

@@ -76,14 +76,74 @@ uint32_t ks_shard_for(const char *p, size_t n, uint32_t S)
     return (uint32_t)((hf_hash(p, n) >> 40) & (S - 1));
 }
 
-/* ---- effect logging: one WAL record per change, under the shard lock ---- */
+/* ---- effect logging -----------------------------------------------------------
+ *
+ * A command's effects are staged (thread-local) while it holds its shard
+ * locks and committed to the WAL when it releases them (ks_unlock*): one
+ * record for one effect, one GROUP record for several (MSET, RENAME, SET
+ * ... EX), so that recovery applies a command whole or not at all.  The
+ * LSN is assigned before the locks are released, so for every shard the
+ * WAL order is the order of its changes. */
 
-static inline void note_lsn(shard *s, uint64_t lsn)
+struct stage {
+    uint8_t *buf;               /* members: u32 length | payload */
+    size_t len, cap;
+    int n;                      /* staged effects */
+    shard *sh[16];              /* shards touched (deduped) */
+    int nsh;
+    bool all;                   /* a whole-keyspace effect, or too many shards */
+};
+static __thread struct stage stg;
+
+static void stage_add(const struct wal_rec *r, shard *s)
 {
-    if (!lsn) return;
-    s->last_lsn = lsn;
-    if (lsn > ks_wait_lsn) ks_wait_lsn = lsn;
-    ks_write_lsn = lsn;
+    size_t plen = wal_encode_payload(r, NULL);
+    if (stg.cap - stg.len < plen + 4) {
+        size_t cap = stg.cap ? stg.cap : 256;
+        while (cap - stg.len < plen + 4) cap *= 2;
+        stg.buf = hf_realloc(stg.buf, cap);
+        stg.cap = cap;
+    }
+    uint32_t l32 = (uint32_t)plen;
+    memcpy(stg.buf + stg.len, &l32, 4);
+    wal_encode_payload(r, stg.buf + stg.len + 4);
+    stg.len += plen + 4;
+    stg.n++;
+    if (!s) { stg.all = true; return; }
+    for (int i = 0; i < stg.nsh; i++)
+        if (stg.sh[i] == s) return;
+    if (stg.nsh < (int)(sizeof stg.sh / sizeof stg.sh[0])) stg.sh[stg.nsh++] = s;
+    else stg.all = true;
+}
+
+/* Commits the staged effects; called with their shard locks still held. */
+static void stage_flush(void)
+{
+    if (stg.n == 0) return;
+    uint64_t lsn;
+    if (stg.n == 1) {
+        lsn = wal_log_payload(stg.buf + 4, stg.len - 4);
+    } else {
+        struct wal_rec g = {.type = WREC_GROUP, .shard = 0xffffffffu, .expire = stg.n,
+                            .val = (const char *)stg.buf, .vlen = (uint32_t)stg.len};
+        lsn = wal_log(&g);
+    }
+    if (lsn) {
+        if (stg.all)
+            for (uint32_t i = 0; i < nshards; i++) shards[i].last_lsn = lsn;
+        else
+            for (int i = 0; i < stg.nsh; i++) stg.sh[i]->last_lsn = lsn;
+        if (lsn > ks_wait_lsn) ks_wait_lsn = lsn;
+        ks_write_lsn = lsn;
+    }
+    stg.len = 0;
+    stg.n = stg.nsh = 0;
+    stg.all = false;
+    if (stg.cap > 1024 * 1024) {   /* do not keep a huge MSET's buffer */
+        hf_free(stg.buf);
+        stg.buf = NULL;
+        stg.cap = 0;
+    }
 }
 
 static void log_set(kref *k, int db, const kentry *e)
@@ -95,7 +155,7 @@ static void log_set(kref *k, int db, const kentry *e)
     struct wal_rec r = {.type = WREC_SET, .objtype = e->val->type, .enc = e->val->enc,
                         .db = (uint32_t)db, .shard = k->s->id, .expire = e->expire,
                         .key = k->p, .klen = (uint32_t)k->n, .val = v, .vlen = (uint32_t)vlen};
-    note_lsn(k->s, wal_log(&r));
+    stage_add(&r, k->s);
 }
 
 static void log_key(kref *k, int db, int type, int64_t when)
@@ -103,7 +163,7 @@ static void log_key(kref *k, int db, int type, int64_t when)
     if (!wal_enabled()) return;
     struct wal_rec r = {.type = (uint8_t)type, .db = (uint32_t)db, .shard = k->s->id, .expire = when,
                         .key = k->p, .klen = (uint32_t)k->n};
-    note_lsn(k->s, wal_log(&r));
+    stage_add(&r, k->s);
 }
 
 /* Whole-keyspace record: every shard is locked by the caller. */
@@ -111,14 +171,15 @@ static void log_global(int type, int db, int64_t arg)
 {
     if (!wal_enabled()) return;
     struct wal_rec r = {.type = (uint8_t)type, .db = (uint32_t)db, .shard = 0xffffffffu, .expire = arg};
-    uint64_t lsn = wal_log(&r);
-    for (uint32_t i = 0; i < nshards; i++) shards[i].last_lsn = lsn;
-    if (lsn > ks_wait_lsn) ks_wait_lsn = lsn;
-    ks_write_lsn = lsn;
+    stage_add(&r, NULL);
 }
 
 void ks_lock(shard *s) { pthread_mutex_lock(&s->lock); }
-void ks_unlock(shard *s) { pthread_mutex_unlock(&s->lock); }
+void ks_unlock(shard *s)
+{
+    stage_flush();
+    pthread_mutex_unlock(&s->lock);
+}
 
 static int cmp_shard(const void *a, const void *b)
 {
@@ -150,10 +211,11 @@ void ks_lock_refs(kref *refs, int n)
 void ks_unlock_refs(kref *refs, int n)
 {
     if (n == 1) { ks_unlock(refs[0].s); return; }
+    stage_flush();
     shard *small[16];
     shard **v = n <= 16 ? small : hf_malloc(sizeof(shard *) * (size_t)n);
     int m = distinct_shards(refs, n, v);
-    for (int i = m - 1; i >= 0; i--) ks_unlock(v[i]);
+    for (int i = m - 1; i >= 0; i--) pthread_mutex_unlock(&v[i]->lock);
     if (v != small) hf_free(v);
 }
 
@@ -164,7 +226,8 @@ void ks_lock_all(void)
 
 void ks_unlock_all(void)
 {
-    for (uint32_t i = nshards; i-- > 0;) ks_unlock(&shards[i]);
+    stage_flush();
+    for (uint32_t i = nshards; i-- > 0;) pthread_mutex_unlock(&shards[i].lock);
 }
 
 kdict *do_ks_dict(shard *s, int db) { return s->db[db]; }
@@ -511,6 +574,25 @@ bool ks_apply_record(const struct wal_rec *r, uint64_t lsn, const uint64_t *snap
     bool ok = do_apply_record(r, lsn, snap_lsn, &k);
     ks_unlock(k.s);
     return ok;
+}
+
+int ks_replay_record(const struct wal_rec *r, uint64_t lsn, const uint64_t *snap_lsn)
+{
+    if (r->type != WREC_GROUP) {
+        /* whole-keyspace records filter per shard inside ks_apply_record */
+        if (r->shard != 0xffffffffu && snap_lsn && lsn <= snap_lsn[ks_shard_for(r->key, r->klen, nshards)])
+            return 0;
+        return ks_apply_record(r, lsn, snap_lsn) ? 1 : -1;
+    }
+    size_t off = 0;
+    struct wal_rec m;
+    int applied = 0;
+    while (wal_group_next(r, &off, &m)) {
+        int a = ks_replay_record(&m, lsn, snap_lsn);
+        if (a < 0) return -1;
+        applied += a;
+    }
+    return applied ? 1 : 0;
 }
 
 void ks_set_all_lsn(uint64_t lsn)

@@ -81,6 +81,12 @@ kdict *do_ks_dict(shard *s, int db);     /* may be NULL if never used */
  * record that cannot be applied (unknown type, database out of range). */
 struct wal_rec;
 bool ks_apply_record(const struct wal_rec *r, uint64_t lsn, const uint64_t *snap_lsn);
+/* Recovery: replays one record read from the WAL at lsn over a snapshot
+ * whose shard LSNs are snap_lsn (NULL = none): a key record only if lsn is
+ * above its shard's snapshot LSN, a group member by member.  Returns 1 if
+ * something was applied, 0 if the snapshot already had it, -1 if the
+ * record cannot be applied. */
+int ks_replay_record(const struct wal_rec *r, uint64_t lsn, const uint64_t *snap_lsn);
 /* Recovery: sets every shard's last LSN (the LSN recovery reached). */
 void ks_set_all_lsn(uint64_t lsn);
 /* The shard a key belongs to with S shards (snapshot files, recovery). */

@@ -69,29 +69,35 @@ static bool dir_has_entries(const char *path)
     return any;
 }
 
+int recovery_read_seed(const char *path, uint8_t seed[16])
+{
+    size_t len;
+    char *text = fs_read_file(path, &len);
+    if (!text) return errno == ENOENT ? 1 : -2;
+    bool ok = len >= 32;
+    for (int i = 0; ok && i < 16; i++) {
+        unsigned v;
+        if (sscanf(text + 2 * i, "%2x", &v) != 1) ok = false;
+        seed[i] = (uint8_t)v;
+    }
+    hf_free(text);
+    return ok ? 0 : -1;
+}
+
 void recovery_seed(void)
 {
     uint8_t seed[16];
-    size_t len;
-    char *text = fs_read_file("SEED", &len);
-    if (text) {
-        bool ok = len >= 32;
-        for (int i = 0; ok && i < 16; i++) {
-            unsigned v;
-            if (sscanf(text + 2 * i, "%2x", &v) != 1) ok = false;
-            seed[i] = (uint8_t)v;
-        }
-        hf_free(text);
-        if (!ok) {
-            hf_log(LOG_WARNING, "The data directory's SEED file is damaged; refusing to start "
-                                "(keys would map to different shards than the snapshots say)");
-            exit(1);
-        }
-    } else {
-        if (errno != ENOENT) {
-            hf_log(LOG_WARNING, "Can't read SEED: %s", strerror(errno));
-            exit(1);
-        }
+    int r = recovery_read_seed("SEED", seed);
+    if (r == -2) {
+        hf_log(LOG_WARNING, "Can't read SEED: %s", strerror(errno));
+        exit(1);
+    }
+    if (r == -1) {
+        hf_log(LOG_WARNING, "The data directory's SEED file is damaged; refusing to start "
+                            "(keys would map to different shards than the snapshots say)");
+        exit(1);
+    }
+    if (r == 1) {
         if (dir_has_entries("snapshots") || dir_has_entries("wal")) {
             hf_log(LOG_WARNING, "Refusing to start: the data directory has snapshots or WAL segments but no SEED "
                                 "file; without it keys map to other shards than the files say. Restore SEED from "
@@ -160,7 +166,6 @@ uint64_t recovery_run(int *append_last)
     int rc;
     int64_t t0 = hf_monotonic_us(), last_log = t0;
     const uint64_t *snap = have_snapshot ? newest.shard_lsn : NULL;
-    uint32_t S = ks_nshards();
     while ((rc = wal_reader_next(rd, &lsn, &r)) == WAL_READ_OK) {
         if (!first) {
             first = lsn;
@@ -172,18 +177,14 @@ uint64_t recovery_run(int *append_last)
                 refuse(err);
             }
         }
-        /* whole-keyspace records filter per shard inside ks_apply_record */
-        bool apply = r.shard == 0xffffffffu || !snap || lsn > snap[ks_shard_for(r.key, r.klen, S)];
-        if (apply) {
-            if (!ks_apply_record(&r, lsn, snap)) {
-                snprintf(err, sizeof err, "%s: record at offset %llu cannot be applied (type %d, db %u)",
-                         wal_reader_file(rd), (unsigned long long)wal_reader_offset(rd), r.type, r.db);
-                refuse(err);
-            }
-            applied++;
-        } else {
-            skipped++;
+        int a = ks_replay_record(&r, lsn, snap);
+        if (a < 0) {
+            snprintf(err, sizeof err, "%s: record at offset %llu cannot be applied (type %d, db %u)",
+                     wal_reader_file(rd), (unsigned long long)wal_reader_offset(rd), r.type, r.db);
+            refuse(err);
         }
+        if (a) applied++;
+        else skipped++;
         if (((applied + skipped) & 0xffff) == 0) {
             int64_t now = hf_monotonic_us();
             if (now - last_log >= 1000000) {

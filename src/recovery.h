@@ -11,6 +11,8 @@ void recovery_lock(const char *dirname);
 /* Loads (or creates, durably) the data directory's hash seed and keys the
  * hash with it, so keys map to the same shards across restarts. */
 void recovery_seed(void);
+/* Parses a SEED file: 0 ok, 1 missing, -1 damaged, -2 unreadable (errno). */
+int recovery_read_seed(const char *path, uint8_t seed[16]);
 /* The shard count to use: the newest snapshot's if there is one (its
  * per-shard LSNs refer to it), else configured. */
 uint32_t recovery_shards(uint32_t configured);

@@ -116,14 +116,19 @@ void reply_error(client *c, const char *s)
     STAT_INC(errors, 1);
 }
 
-void reply_errorf(client *c, const char *fmt, ...)
+void reply_verrorf(client *c, const char *fmt, va_list ap)
 {
     char buf[1024];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    reply_error(c, buf);
+}
+
+void reply_errorf(client *c, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    reply_verrorf(c, fmt, ap);
     va_end(ap);
-    reply_error(c, buf);
 }
 
 void reply_int(client *c, long long v)

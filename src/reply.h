@@ -4,6 +4,7 @@
 #ifndef HF_REPLY_H
 #define HF_REPLY_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include "client.h"
 
@@ -14,6 +15,7 @@ void reply_simple(client *c, const char *s);
  * "ERR syntax error", "WRONGTYPE Operation ..." */
 void reply_error(client *c, const char *s);
 void reply_errorf(client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void reply_verrorf(client *c, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Error replies this thread has sent (never reset: the dispatcher compares
  * it before and after a command to count failed calls). */
 extern __thread uint64_t tl_reply_errors;

@@ -181,14 +181,21 @@ bool hf_str2ll(const char *s, size_t len, long long *out)
     return true;
 }
 
+/* Copies a number's text into buf as a C string; false if it cannot be a
+ * number (empty, too long, NUL inside, leading space). */
+static bool number_text(const char *s, size_t len, char *buf, size_t buflen)
+{
+    if (len == 0 || len >= buflen || memchr(s, '\0', len) || isspace((unsigned char)s[0])) return false;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    errno = 0;
+    return true;
+}
+
 bool hf_str2ld(const char *s, size_t len, long double *out)
 {
     char buf[5120];
-    if (len == 0 || len >= sizeof buf || memchr(s, '\0', len)) return false;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    if (isspace((unsigned char)buf[0])) return false;
-    errno = 0;
+    if (!number_text(s, len, buf, sizeof buf)) return false;
     char *eptr;
     long double v = strtold(buf, &eptr);
     if (*eptr != '\0' || (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || fpclassify(v) == FP_ZERO)) || isnan(v))
@@ -200,11 +207,7 @@ bool hf_str2ld(const char *s, size_t len, long double *out)
 bool hf_str2d(const char *s, size_t len, double *out)
 {
     char buf[5120];
-    if (len == 0 || len >= sizeof buf || memchr(s, '\0', len)) return false;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    if (isspace((unsigned char)buf[0])) return false;
-    errno = 0;
+    if (!number_text(s, len, buf, sizeof buf)) return false;
     char *eptr;
     double v = strtod(buf, &eptr);
     if (*eptr != '\0' || (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || fpclassify(v) == FP_ZERO)) || isnan(v))

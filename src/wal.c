@@ -14,7 +14,11 @@
  *
  * RECORDS are effects, not commands (DESIGN §2): SET carries the resulting
  * value and expiry, EXPIRE an absolute time, DEL a key; FLUSHDB, FLUSHALL and
- * SWAPDB are whole-keyspace records (shard 0xffffffff).
+ * SWAPDB are whole-keyspace records (shard 0xffffffff).  A command with
+ * several effects (MSET, RENAME, SET ... EX) logs one GROUP record holding
+ * them all (type 7, shard 0xffffffff, expire = member count, value = the
+ * members as u32 length | payload): one LSN, one CRC, so a torn write keeps
+ * all of them or none.
  *
  * RECOVERY RULES (see recovery.c): segments are read in LSN order.  A short
  * record or a bad CRC at the tail of the LAST segment, with no valid record
@@ -95,7 +99,30 @@ bool wal_decode_payload(const uint8_t *p, size_t len, struct wal_rec *r)
     r->vlen = get32(p + 24 + r->klen);
     if ((uint64_t)r->klen + r->vlen + PAYLOAD_MIN != len) return false;
     r->val = (const char *)p + 28 + r->klen;
+    if (r->type == WREC_GROUP) {
+        size_t off = 0;
+        uint64_t n = 0;
+        struct wal_rec m;
+        while (off < r->vlen) {
+            if (r->vlen - off < 4) return false;
+            uint32_t ml = get32((const uint8_t *)r->val + off);
+            if (ml > r->vlen - off - 4) return false;
+            if (!wal_decode_payload((const uint8_t *)r->val + off + 4, ml, &m) || m.type == WREC_GROUP) return false;
+            off += 4 + (size_t)ml;
+            n++;
+        }
+        return n == (uint64_t)r->expire && n >= 2;
+    }
     return r->type >= WREC_SET && r->type <= WREC_SWAPDB;
+}
+
+bool wal_group_next(const struct wal_rec *g, size_t *off, struct wal_rec *m)
+{
+    if (*off >= g->vlen) return false;
+    uint32_t ml = get32((const uint8_t *)g->val + *off);
+    wal_decode_payload((const uint8_t *)g->val + *off + 4, ml, m);
+    *off += 4 + (size_t)ml;
+    return true;
 }
 
 static void encode_header(uint8_t *h, uint64_t first_lsn)
@@ -109,7 +136,6 @@ static void encode_header(uint8_t *h, uint64_t first_lsn)
 
 /* ---- the writer ----------------------------------------------------------------- */
 
-struct segment { uint64_t first; uint64_t size; };
 
 static struct {
     pthread_mutex_t mu;
@@ -130,7 +156,7 @@ static struct {
     int fd;
     char dir[1024];
     pthread_mutex_t seg_mu;
-    struct segment *segs;
+    struct wal_segment *segs;
     int nsegs;
     int64_t last_fsync_us;
     uint64_t written_unsynced;
@@ -178,10 +204,10 @@ void wal_get_stats(struct wal_stats *out)
     pthread_mutex_unlock(&W.seg_mu);
 }
 
-uint64_t wal_log(const struct wal_rec *r)
+/* Appends one record whose payload is either encoded from r or copied from
+ * raw (plen bytes). */
+static uint64_t append_record(const struct wal_rec *r, const uint8_t *raw, size_t plen)
 {
-    if (!wal_enabled()) return 0;
-    size_t plen = wal_encode_payload(r, NULL);
     size_t need = REC_HEADER + plen;
     pthread_mutex_lock(&W.mu);
     while (W.flen > BUFFER_HIGH && !W.failed && !W.stop) pthread_cond_wait(&W.space, &W.mu);
@@ -193,7 +219,8 @@ uint64_t wal_log(const struct wal_rec *r)
     }
     uint64_t lsn = W.next_lsn++;
     uint8_t *h = W.fill + W.flen;
-    wal_encode_payload(r, h + REC_HEADER);
+    if (r) wal_encode_payload(r, h + REC_HEADER);
+    else memcpy(h + REC_HEADER, raw, plen);
     put32(h, (uint32_t)plen);
     put64(h + 8, lsn);
     put32(h + 4, crc32c(0, h + 8, 8 + plen));
@@ -205,6 +232,18 @@ uint64_t wal_log(const struct wal_rec *r)
     if (was_empty || (W.lingering && W.frecs == W.linger_target)) pthread_cond_signal(&W.work);
     pthread_mutex_unlock(&W.mu);
     return lsn;
+}
+
+uint64_t wal_log(const struct wal_rec *r)
+{
+    if (!wal_enabled()) return 0;
+    return append_record(r, NULL, wal_encode_payload(r, NULL));
+}
+
+uint64_t wal_log_payload(const uint8_t *payload, size_t len)
+{
+    if (!wal_enabled()) return 0;
+    return append_record(NULL, payload, len);
 }
 
 static void segment_path(char *buf, size_t len, uint64_t first)   /* len >= 1100 */
@@ -228,7 +267,7 @@ static int open_segment(uint64_t first)
         return -1;
     }
     pthread_mutex_lock(&W.seg_mu);
-    W.segs = hf_realloc(W.segs, sizeof(struct segment) * (size_t)(W.nsegs + 1));
+    W.segs = hf_realloc(W.segs, sizeof(struct wal_segment) * (size_t)(W.nsegs + 1));
     W.segs[W.nsegs].first = first;
     W.segs[W.nsegs].size = SEG_HEADER;
     W.nsegs++;
@@ -369,8 +408,7 @@ static void *wal_thread(void *arg)
     return NULL;
 }
 
-/* Lists dir's segments sorted by first LSN; returns count (array in *out). */
-static int list_segments(const char *dir, struct segment **out)
+int wal_list_segments(const char *dir, struct wal_segment **out)
 {
     DIR *d = opendir(dir);
     *out = NULL;
@@ -387,7 +425,7 @@ static int list_segments(const char *dir, struct segment **out)
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
         struct stat st;
         if (stat(path, &st) != 0) continue;
-        *out = hf_realloc(*out, sizeof(struct segment) * (size_t)(n + 1));
+        *out = hf_realloc(*out, sizeof(struct wal_segment) * (size_t)(n + 1));
         (*out)[n].first = first;
         (*out)[n].size = (uint64_t)st.st_size;
         n++;
@@ -395,7 +433,7 @@ static int list_segments(const char *dir, struct segment **out)
     closedir(d);
     for (int i = 1; i < n; i++)   /* insertion sort: few segments */
         for (int j = i; j > 0 && (*out)[j - 1].first > (*out)[j].first; j--) {
-            struct segment t = (*out)[j];
+            struct wal_segment t = (*out)[j];
             (*out)[j] = (*out)[j - 1];
             (*out)[j - 1] = t;
         }
@@ -412,8 +450,8 @@ int wal_start(const char *dir, uint64_t next_lsn, bool append_last)
     }
     W.next_lsn = next_lsn;
     W.durable = W.written = W.ack = next_lsn - 1;
-    struct segment *segs;
-    int n = list_segments(W.dir, &segs);
+    struct wal_segment *segs;
+    int n = wal_list_segments(W.dir, &segs);
     if (n < 0) return -1;
     W.segs = segs;
     W.nsegs = n;
@@ -506,7 +544,7 @@ void wal_truncate_below(uint64_t lsn)
         else hf_log(LOG_VERBOSE, "Deleted WAL segment %s (below snapshot LSN %llu)", path, (unsigned long long)lsn);
     }
     if (keep_from) {
-        memmove(W.segs, W.segs + keep_from, sizeof(struct segment) * (size_t)(W.nsegs - keep_from));
+        memmove(W.segs, W.segs + keep_from, sizeof(struct wal_segment) * (size_t)(W.nsegs - keep_from));
         W.nsegs -= keep_from;
         fs_fsync_dir(W.dir);
     }
@@ -522,7 +560,7 @@ uint64_t wal_total_bytes(void)
 
 struct wal_reader {
     char dir[1024];
-    struct segment *segs;
+    struct wal_segment *segs;
     int nsegs, cur;
     uint8_t *data;          /* current segment's bytes */
     size_t len, off, rec_off;
@@ -536,7 +574,7 @@ wal_reader *wal_reader_open(const char *dir)
 {
     wal_reader *rd = hf_calloc(1, sizeof *rd);
     snprintf(rd->dir, sizeof rd->dir, "%s/wal", dir);
-    rd->nsegs = list_segments(rd->dir, &rd->segs);
+    rd->nsegs = wal_list_segments(rd->dir, &rd->segs);
     if (rd->nsegs < 0) rd->nsegs = 0;
     rd->cur = -1;
     return rd;

@@ -22,6 +22,9 @@ enum wal_rec_type {
     WREC_FLUSHDB = 4,   /* db */
     WREC_FLUSHALL = 5,
     WREC_SWAPDB = 6,    /* db = a, expire = b */
+    WREC_GROUP = 7,     /* several effects of one command, applied whole or
+                         * not at all: expire = count, val = count x
+                         * (u32 length | payload) */
 };
 
 enum { FSYNC_ALWAYS = 0, FSYNC_EVERYSEC = 1, FSYNC_NO = 2 };
@@ -49,6 +52,8 @@ bool wal_enabled(void);
 /* Appends an effect; returns its LSN (0 if the WAL is disabled).  Call with
  * the shard lock(s) of what the record changes held. */
 uint64_t wal_log(const struct wal_rec *r);
+/* Appends an effect already encoded by wal_encode_payload(). */
+uint64_t wal_log_payload(const uint8_t *payload, size_t len);
 /* The LSN up to which replies may be released: durable (always) or written
  * to the kernel (everysec, no). */
 uint64_t wal_ack_lsn(void);
@@ -83,11 +88,22 @@ void wal_get_stats(struct wal_stats *out);
 
 /* ---- reading (recovery, holdfast-admin) -------------------------------------- */
 
+/* A segment file: its first LSN (from its name) and its size in bytes. */
+struct wal_segment { uint64_t first; uint64_t size; };
+/* Lists the segments in waldir (e.g. "<dir>/wal") sorted by first LSN;
+ * returns the count and an array in *out (hf_free it), 0 if waldir does
+ * not exist, -1 on error. */
+int wal_list_segments(const char *waldir, struct wal_segment **out);
+
 /* Serialises r (payload only) into buf; returns its length (buf may be NULL
  * to measure). */
 size_t wal_encode_payload(const struct wal_rec *r, uint8_t *buf);
-/* Parses a payload; pointers refer into p.  Returns false if malformed. */
+/* Parses a payload; pointers refer into p.  Returns false if malformed
+ * (a group's members are checked too). */
 bool wal_decode_payload(const uint8_t *p, size_t len, struct wal_rec *r);
+/* Iterates a WREC_GROUP's members: *off starts at 0; returns false at the
+ * end.  Members of a decoded group are well formed. */
+bool wal_group_next(const struct wal_rec *g, size_t *off, struct wal_rec *member);
 
 typedef struct wal_reader wal_reader;
 /* Opens every segment of dir/wal in LSN order. */

@@ -146,6 +146,13 @@ static void stage_flush(void)
     }
 }
 
+void ks_thread_exit(void)
+{
+    hf_free(stg.buf);
+    stg.buf = NULL;
+    stg.cap = stg.len = 0;
+}
+
 static void log_set(kref *k, int db, const kentry *e)
 {
     if (!wal_enabled()) return;

@@ -92,6 +92,9 @@ void ks_set_all_lsn(uint64_t lsn);
 /* The shard a key belongs to with S shards (snapshot files, recovery). */
 uint32_t ks_shard_for(const char *p, size_t n, uint32_t nshards);
 
+/* Frees the calling thread's effect-staging buffer (at thread exit). */
+void ks_thread_exit(void);
+
 /* Whole-keyspace operations (take every shard lock themselves). */
 uint64_t ks_dbsize(int db);              /* lock-free, exact when quiet */
 uint64_t ks_db_expires(int db);

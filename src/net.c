@@ -196,10 +196,11 @@ static void client_new(struct worker *w, int fd, bool is_unix)
         write_and_close(fd,
             "-DENIED holdfast is running in protected mode because protected mode is enabled "
             "and no password is set for the default user. In this mode connections are only "
-            "accepted from the loopback interface. If you want to connect from external "
-            "computers, you may: 1) Disable protected mode by sending 'CONFIG SET protected-mode no' "
-            "from the loopback interface on the same host, or 2) set a password with requirepass, "
-            "or 3) start the server with '--protected-mode no', or 4) change the bind address.\r\n");
+            "accepted from the loopback interface and the unix socket. If you want to connect from "
+            "external computers, you may: 1) Disable protected mode by sending 'CONFIG SET "
+            "protected-mode no' from the loopback interface on the same host, or 2) set a password "
+            "with 'CONFIG SET requirepass <password>', or 3) start the server with "
+            "'--protected-mode no' or '--requirepass <password>'.\r\n");
         resp_free(c->rp);
         hf_free(c);
         STAT_INC(rejected_conns, 1);
@@ -236,13 +237,13 @@ static void park(client *c)
     c->park_next = w->parked;
     if (w->parked) w->parked->park_prev = c;
     w->parked = c;
-    __atomic_add_fetch(&w->nparked, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&w->nparked, 1, __ATOMIC_SEQ_CST);
 }
 
 void net_notify_durable(void)
 {
     for (int i = 0; i < nworkers; i++)
-        if (__atomic_load_n(&workers[i].nparked, __ATOMIC_RELAXED) > 0) event_active(workers[i].durable_ev, EV_READ, 1);
+        if (__atomic_load_n(&workers[i].nparked, __ATOMIC_SEQ_CST) > 0) event_active(workers[i].durable_ev, EV_READ, 1);
 }
 
 /* The WAL acknowledged more (or failed): release what it covers.  A client
@@ -356,14 +357,26 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
     client_flush(c);
 }
 
+static bool must_wait(const client *c)
+{
+    return c->wait_lsn > wal_ack_lsn() || (c->wait_durable && c->wait_durable > wal_durable_lsn());
+}
+
 /* Writes pending output; frees the client when it should close.  Replies
  * wait (the client is parked) until the WAL acknowledges c->wait_lsn. */
 static void client_flush(client *c)
 {
-    if (c->wait_lsn > wal_ack_lsn() || (c->wait_durable && c->wait_durable > wal_durable_lsn())) {
+    if (must_wait(c)) {
+        /* Park, then look again: the WAL thread publishes the LSN and then
+         * looks for parked clients, we count ourselves parked and then look
+         * at the LSN (both sequentially consistent), so one of the two sees
+         * the other and no wake-up is lost. */
         if (!c->parked) park(c);
-        if (wal_failed()) event_active(c->w->durable_ev, EV_READ, 1);
-        return;
+        if (must_wait(c)) {
+            if (wal_failed()) event_active(c->w->durable_ev, EV_READ, 1);
+            return;
+        }
+        unpark(c);
     }
     while (c->osent < c->olen) {
         ssize_t n = write(c->fd, c->obuf + c->osent, c->olen - c->osent);
@@ -489,6 +502,7 @@ static void *worker_main(void *arg)
     pthread_cond_broadcast(&ready_cond);
     pthread_mutex_unlock(&ready_lock);
     event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
+    ks_thread_exit();
     return NULL;
 }
 
@@ -575,7 +589,11 @@ static int listen_tcp(const char *addr, int port)
     int ret = -1;
     for (ai = res; ai; ai = ai->ai_next) {
         int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) continue;
+        if (fd < 0) {
+            /* e.g. IPv6 disabled in the kernel: an optional address may be missing */
+            if (optional && (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT)) ret = 0;
+            continue;
+        }
         int one = 1;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         if (ai->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);

@@ -168,8 +168,8 @@ static struct {
 } W = {.mu = PTHREAD_MUTEX_INITIALIZER, .seg_mu = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
 
 bool wal_enabled(void) { return __atomic_load_n(&W.enabled, __ATOMIC_ACQUIRE); }
-uint64_t wal_ack_lsn(void) { return wal_enabled() ? __atomic_load_n(&W.ack, __ATOMIC_ACQUIRE) : UINT64_MAX; }
-uint64_t wal_durable_lsn(void) { return __atomic_load_n(&W.durable, __ATOMIC_ACQUIRE); }
+uint64_t wal_ack_lsn(void) { return wal_enabled() ? __atomic_load_n(&W.ack, __ATOMIC_SEQ_CST) : UINT64_MAX; }
+uint64_t wal_durable_lsn(void) { return __atomic_load_n(&W.durable, __ATOMIC_SEQ_CST); }
 int wal_failed(void) { return __atomic_load_n(&W.failed, __ATOMIC_ACQUIRE); }
 const char *wal_fail_reason(void) { return wal_failed() ? W.reason : ""; }
 
@@ -291,15 +291,15 @@ static void fail(const char *what, int err)
 
 static void publish(uint64_t written, uint64_t durable)
 {
-    if (written) __atomic_store_n(&W.written, written, __ATOMIC_RELEASE);
+    if (written) __atomic_store_n(&W.written, written, __ATOMIC_SEQ_CST);
     if (durable) {
-        __atomic_store_n(&W.durable, durable, __ATOMIC_RELEASE);
+        __atomic_store_n(&W.durable, durable, __ATOMIC_SEQ_CST);
         pthread_mutex_lock(&W.mu);
         pthread_cond_broadcast(&W.synced);
         pthread_mutex_unlock(&W.mu);
     }
     uint64_t ack = W.policy == FSYNC_ALWAYS ? W.durable : W.written;
-    __atomic_store_n(&W.ack, ack, __ATOMIC_RELEASE);
+    __atomic_store_n(&W.ack, ack, __ATOMIC_SEQ_CST);   /* pairs with park() in net.c */
     net_notify_durable();
 }
 

@@ -2,25 +2,31 @@
  *
  *   crash-loop [--cycles N] [--server PATH] [--seed S] [--fsync always|everysec]
  *              [--conns N] [--keys N] [--readers N] [--min-ms N] [--max-ms N] [--keep]
+ *              [--recovery-kills PERCENT] [--flip-fsync] [--allow-split] [--no-db-thread]
  *              [--power-loss [--fsync-shim PATH] [--page-holes] [--strict-dirs]]
- *              [--fault write|fsync --fault-n N --fault-errno EIO|ENOSPC
+ *              [--fault write|fsync|create --fault-n N --fault-errno EIO|ENOSPC
  *               [--fault-partial] [--fault-drop] [--fault-shim PATH]]
  *              [--server-arg NAME VALUE ...] [--verbose]
  *
  * A temp directory holds the data dir, the unix socket and the server log.
  * Each cycle: start the server, wait until PING answers PONG (not -LOADING),
- * read back EVERY key and check it against the model, then let --conns
- * threads write (SET, SET EX, INCR, DEL, APPEND, MSET, EXPIRE, single and
- * in pipelined batches) on keys partitioned per thread while the controller
- * asks for BGSAVE now and then; after a random 50..1500 ms the server gets
- * SIGKILL.  State carries over from cycle to cycle.  In --recovery-kills
- * percent of the cycles (default 15) the server is first killed while it
- * recovers (0..restart-time ms after it starts), then started again.
+ * read back EVERY key (GET + TTL, then DBSIZE) and check it against the
+ * model, then let --conns threads write (SET, SET EX, INCR, DEL, APPEND,
+ * MSET, EXPIRE, RENAME; single and in pipelined batches) on keys partitioned
+ * per thread while the controller asks for BGSAVE now and then; after a
+ * random 50..1500 ms the server gets SIGKILL.  State carries over from cycle
+ * to cycle.
+ *
+ * One more thread writes in databases 1 and 2 (SELECT, SET, DEL, FLUSHDB,
+ * SWAPDB 1 2: whole-keyspace WAL records against fuzzy snapshots) and is
+ * checked as a whole; --no-db-thread leaves it out.
+ * --readers threads (default 2) GET random keys meanwhile: a value a reader
+ * saw must survive even if its writer got no reply (no observed-then-lost),
+ * and so must every earlier command of that writer.
+ * --recovery-kills: in that percentage of the cycles (default 15) the server
+ * is first killed while it recovers (0..restart-time ms after it starts).
  * --flip-fsync switches appendfsync between always and everysec with CONFIG
- * SET at random moments (kill -9 only: both must lose nothing then).  --readers threads GET
- * random keys meanwhile: a value a reader saw must survive even if its
- * writer got no reply (no observed-then-lost), and so must every earlier
- * command of that writer.
+ * SET at random moments (kill -9 only: neither may lose anything then).
  *
  * The model: every thread logs each command it sent as ACKED (its reply was
  * read), REJECTED (an error reply: it was not executed) or SENT (no reply:
@@ -30,7 +36,11 @@
  * Anything else is a lost acknowledged write (or a rejected one applied) and
  * makes the run fail.  On top of that, the SENT commands of one connection
  * must have survived as a prefix (the WAL is recovered as a prefix of LSN
- * order); an MSET cut in the middle is tolerated and counted.
+ * order).  A command that writes several WAL records (MSET, SET EX, RENAME)
+ * coming back in part is a failure too ("HALF-RECOVERED COMMAND"), unless
+ * --allow-split, which only counts them (to hunt for other bugs meanwhile);
+ * a RENAME whose source is gone while its destination did not get the value
+ * always fails: that value had been acknowledged.
  *
  * --power-loss runs the server with fsync-shim.so preloaded; after the kill
  * every file is cut back to what the shim saw made durable (see power_cut()),
@@ -38,7 +48,8 @@
  * and the server restarts without the shim.
  *
  * --fault runs one cycle with fault-shim.so preloaded: the n-th write or
- * fsync of a WAL segment fails (and every later one).  Checked: no write is
+ * fsync of a WAL segment, or the n-th creation of one (create: the first is
+ * at start-up, the next ones are segment rolls), fails, and every later one.  Checked: no write is
  * acknowledged once the disk failed, writes get -MISCONF, reads of earlier
  * keys are served (or the connection closed if they would expose lost data),
  * INFO shows wal_failed:1 and the reason, the server stops on SIGTERM, and
@@ -78,7 +89,7 @@ static struct {
     const char *fsync;
     int conns, keys, readers;
     int recovery_kill_pct;
-    bool flip_fsync;
+    bool flip_fsync, allow_split, dbthread;
     int min_ms, max_ms;
     bool keep, verbose;
     bool power, page_holes, strict_dirs;
@@ -90,7 +101,7 @@ static struct {
     const char *fault_shim;
     const char *extra[64];
     int nextra;
-} O = {.cycles = 20, .fsync = "always", .conns = 16, .keys = 160, .readers = 2, .recovery_kill_pct = 15, .min_ms = 50, .max_ms = 1500,
+} O = {.cycles = 20, .fsync = "always", .conns = 16, .keys = 160, .readers = 2, .recovery_kill_pct = 15, .dbthread = true, .min_ms = 50, .max_ms = 1500,
        .fault_n = 100, .fault_errno = "EIO"};
 
 static char tmpdir[PATH_MAX], datadir[PATH_MAX], sockpath[PATH_MAX], logpath[PATH_MAX], shimlog[PATH_MAX];
@@ -586,6 +597,13 @@ static pid_t start_server(int shim)
         } else {
             unsetenv("LD_PRELOAD");
         }
+        if (shim != SHIM_NONE) {
+            /* a sanitizer build wants its runtime first in the library list */
+            const char *a = getenv("ASAN_OPTIONS");
+            char buf[1024];
+            snprintf(buf, sizeof buf, "%s%sverify_asan_link_order=0", a ? a : "", a && *a ? ":" : "");
+            setenv("ASAN_OPTIONS", buf, 1);
+        }
         execv(O.server, (char *const *)argv);
         fprintf(stderr, "exec %s: %s\n", O.server, strerror(errno));
         _exit(127);
@@ -924,7 +942,7 @@ static void join_readers(uint64_t *reads)
 /* ---- verification ------------------------------------------------------------------- */
 
 struct cycle_stats {
-    uint64_t unacked, survived, mset_partial, keys;
+    uint64_t unacked, survived, split, keys;
 };
 
 /* Reads every key (GET + TTL, pipelined); obs[conn][key] is filled. */
@@ -1059,6 +1077,11 @@ static void check_conn(struct conn *c, struct kst *obs, struct cycle_stats *cs, 
                 for (int i = 0; i < n0 && cd.n < 4096; i++) {
                     struct kst t = kst_copy(&cd.s[i]);
                     apply(&t, o, slot);
+                    if (O.allow_split && o->type == OP_SETEX) {
+                        struct kst t2 = kst_copy(&t);
+                        t2.ttl = false;
+                        cand_add(&cd, t2);
+                    }
                     cand_add(&cd, t);
                 }
             }
@@ -1132,7 +1155,7 @@ static void check_conn(struct conn *c, struct kst *obs, struct cycle_stats *cs, 
         bool partial = false;
         for (size_t P = 0; P <= U && best < 0; P++) {
             bool all = true, part;
-            int n_with = 0, n_without = 0;
+            int n_with = 0, n_without = 0, n_split = 0;
             for (int k = 0; k < c->nkeys && all; k++) {
                 if (!touched[k]) continue;
                 struct kst s = kst_copy(&atl[k]);
@@ -1141,24 +1164,33 @@ static void check_conn(struct conn *c, struct kst *obs, struct cycle_stats *cs, 
                     for (int j = 0; j < o->nk; j++) if (o->k[j] == k) apply(&s, o, j);
                 }
                 bool ok = kst_eq(&s, &obs[k]);
-                if (L + P < c->nops && c->ops[L + P].type == OP_MSET) {
-                    /* the MSET at the cut: each of its keys may show it or not */
+                if (L + P < c->nops) {
+                    /* the command at the cut, if it writes several WAL
+                     * records, may show up in part: that is a bug (a
+                     * command must be recovered whole or not at all), told
+                     * apart from a broken prefix */
                     const struct op *o = &c->ops[L + P];
-                    for (int j = 0; j < o->nk; j++)
-                        if (o->k[j] == k) {
-                            struct kst w = kst_copy(&s);
-                            apply(&w, o, j);
-                            bool with = kst_eq(&w, &obs[k]);
-                            if (with && !ok) n_with++;
-                            if (ok && !with) n_without++;
-                            ok |= with;
-                            kst_free(&w);
-                        }
+                    if (o->type == OP_MSET || o->type == OP_RENAME || o->type == OP_SETEX)
+                        for (int j = 0; j < o->nk; j++)
+                            if (o->k[j] == k) {
+                                struct kst w = kst_copy(&s);
+                                apply(&w, o, j);
+                                bool with = kst_eq(&w, &obs[k]), split = false;
+                                if (o->type == OP_SETEX && !with && !ok) {
+                                    w.ttl = false;          /* the SET without its EXPIRE */
+                                    split = kst_eq(&w, &obs[k]);
+                                }
+                                if (with && !ok) n_with++;
+                                if (ok && !with) n_without++;
+                                if (split) n_split++;
+                                ok |= with || split;
+                                kst_free(&w);
+                            }
                 }
                 kst_free(&s);
                 all = ok;
             }
-            part = n_with && n_without;
+            part = (n_with && n_without) || n_split;
             if (all) { best = (long)P; partial = part; }
         }
         if (best < 0) {
@@ -1177,8 +1209,38 @@ static void check_conn(struct conn *c, struct kst *obs, struct cycle_stats *cs, 
         } else {
             cs->survived += (uint64_t)best;
             if (partial) {
-                cs->mset_partial++;
-                if (O.verbose) say("  cycle %d: thread %d: an MSET without reply survived only in part\n", cycle, c->id);
+                const struct op *o = &c->ops[L + (size_t)best];
+                char names[80] = "";
+                for (int j = 0; j < o->nk; j++) {
+                    char nm[32];
+                    key_name(nm, sizeof nm, c->id, o->k[j]);
+                    snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", j ? " " : "", nm);
+                }
+                cs->split++;
+                bool lost = o->type == OP_RENAME && !obs[o->k[0]].exists &&
+                            !(obs[o->k[1]].exists && !strcmp(obs[o->k[1]].val, o->v[1]));
+                if (lost) {
+                    fail("cycle %d: LOST ACKNOWLEDGED WRITE: RENAME %s got no reply and came back in part: the source "
+                         "is gone and the destination does not hold its value \"%.40s\" (which had been acknowledged)",
+                         cycle, names, o->v[1]);
+                } else if (!O.allow_split) {
+                    fail("cycle %d: HALF-RECOVERED COMMAND: %s %s got no reply and came back only in part "
+                         "(a command that writes several WAL records must be recovered whole or not at all)",
+                         cycle, op_names[o->type], names);
+                    pthread_mutex_lock(&out_mu);
+                    for (int j = 0; j < o->nk; j++) {
+                        char a[200], w[200];
+                        struct kst t = kst_copy(&obs[o->k[j]]);
+                        kst_fmt(&t, a, sizeof a);
+                        kst_free(&t);
+                        snprintf(w, sizeof w, "%s", o->v[j] ? o->v[j] : "");
+                        printf("      key %d of the command: now %s (the command wrote %.40s)\n", j + 1, a, w);
+                    }
+                    fflush(stdout);
+                    pthread_mutex_unlock(&out_mu);
+                } else if (O.verbose) {
+                    say("  cycle %d: %s %s without reply survived only in part\n", cycle, op_names[o->type], names);
+                }
             }
         }
         for (int k = 0; k < c->nkeys; k++) kst_free(&atl[k]);
@@ -1192,6 +1254,8 @@ static void check_conn(struct conn *c, struct kst *obs, struct cycle_stats *cs, 
 }
 
 static struct kst *static_expect;   /* fault mode */
+static bool db_thread_on(void);
+static void db_verify(redisContext *ctx, int cycle, struct cycle_stats *cs);
 
 /* Verifies every key; on return base = observed for every conn. */
 static bool verify_all(redisContext *ctx, int cycle, struct cycle_stats *cs)
@@ -1220,6 +1284,7 @@ static bool verify_all(redisContext *ctx, int cycle, struct cycle_stats *cs)
     free(statics);
     if (dbsize != want) fail("cycle %d: DBSIZE is %lld but %lld of the test's keys exist (unexpected keys?)", cycle, dbsize, want);
     cs->keys = (uint64_t)(O.conns * O.keys + nstatic);
+    if (db_thread_on()) db_verify(ctx, cycle, cs);
     for (int i = 0; i < O.conns; i++) {
         struct conn *c = &conns[i];
         for (int k = 0; k < O.keys; k++) {
@@ -1235,6 +1300,223 @@ static bool verify_all(redisContext *ctx, int cycle, struct cycle_stats *cs)
     }
     free(obs);
     return failures == f0;
+}
+
+/* ---- the databases thread ----------------------------------------------------------
+ * One more writer works in databases 1 and 2 (the others use 0): SET and DEL
+ * on its keys, FLUSHDB of one of them and SWAPDB 1 2, which the WAL logs as
+ * whole-keyspace records that recovery applies per shard against a fuzzy
+ * snapshot.  Its state is checked as a whole: it must equal the state after
+ * every acknowledged command plus some prefix of the unanswered ones. */
+
+#define DBK 48
+enum { D_SET, D_DEL, D_FLUSH, D_SWAP };
+static const char *dop_names[] = {"SET", "DEL", "FLUSHDB", "SWAPDB"};
+
+struct dbop { uint8_t type, status, db; uint16_t k; char *v; };
+struct dbst { struct kst s[2][DBK]; };
+
+static struct {
+    pthread_t th;
+    uint64_t rng, seq;
+    struct dbop *ops;
+    size_t n, cap;
+    struct dbst base;
+    uint64_t acked;
+} DB;
+
+static bool db_thread_on(void) { return !fault_mode() && O.dbthread; }
+
+static void dbst_free(struct dbst *d)
+{
+    for (int x = 0; x < 2; x++)
+        for (int k = 0; k < DBK; k++) kst_free(&d->s[x][k]);
+}
+
+static void dbst_copy(struct dbst *to, const struct dbst *from)
+{
+    for (int x = 0; x < 2; x++)
+        for (int k = 0; k < DBK; k++) to->s[x][k] = kst_copy(&from->s[x][k]);
+}
+
+static bool dbst_eq(const struct dbst *a, const struct dbst *b)
+{
+    for (int x = 0; x < 2; x++)
+        for (int k = 0; k < DBK; k++)
+            if (!kst_eq(&a->s[x][k], &b->s[x][k])) return false;
+    return true;
+}
+
+static void db_apply(struct dbst *d, const struct dbop *o)
+{
+    switch (o->type) {
+    case D_SET:
+        free(d->s[o->db][o->k].val);
+        d->s[o->db][o->k] = (struct kst){.exists = true, .val = strdup(o->v)};
+        break;
+    case D_DEL:
+        kst_free(&d->s[o->db][o->k]);
+        d->s[o->db][o->k].exists = false;
+        break;
+    case D_FLUSH:
+        for (int k = 0; k < DBK; k++) {
+            kst_free(&d->s[o->db][k]);
+            d->s[o->db][k].exists = false;
+        }
+        break;
+    case D_SWAP:
+        for (int k = 0; k < DBK; k++) {
+            struct kst t = d->s[0][k];
+            d->s[0][k] = d->s[1][k];
+            d->s[1][k] = t;
+        }
+        break;
+    }
+}
+
+static void *db_writer(void *arg)
+{
+    (void)arg;
+    redisContext *ctx = connect_server(2000);
+    if (!ctx) {
+        if (!killed) fail("databases thread: can't connect");
+        return NULL;
+    }
+    while (!stop_threads && !killed) {
+        unsigned r = (unsigned)(rnd(&DB.rng) % 100);
+        int nb = r < 30 ? 2 + (int)(rnd(&DB.rng) % 10) : 1;
+        size_t first = DB.n;
+        for (int i = 0; i < nb; i++) {
+            struct dbop o = {0};
+            unsigned t = (unsigned)(rnd(&DB.rng) % 100);
+            o.db = (uint8_t)(rnd(&DB.rng) % 2);
+            o.k = (uint16_t)(rnd(&DB.rng) % DBK);
+            if (nb == 1 && t < 2) o.type = D_FLUSH;
+            else if (nb == 1 && t < 7) o.type = D_SWAP;
+            else if (t < 30) o.type = D_DEL;
+            else o.type = D_SET;
+            if (o.type == D_SET) {
+                char v[64];
+                snprintf(v, sizeof v, "db.%" PRIu64 ".%u", ++DB.seq, (unsigned)(rnd(&DB.rng) % 100000));
+                o.v = strdup(v);
+            }
+            if (DB.n == DB.cap) {
+                DB.cap = DB.cap ? DB.cap * 2 : 1024;
+                DB.ops = xrealloc(DB.ops, DB.cap * sizeof *DB.ops);
+            }
+            DB.ops[DB.n++] = o;
+            char key[16];
+            snprintf(key, sizeof key, "dbk:%03d", o.k);
+            redisAppendCommand(ctx, "SELECT %d", o.db + 1);
+            switch (o.type) {
+            case D_SET: redisAppendCommand(ctx, "SET %s %s", key, o.v); break;
+            case D_DEL: redisAppendCommand(ctx, "DEL %s", key); break;
+            case D_FLUSH: redisAppendCommand(ctx, "FLUSHDB"); break;
+            case D_SWAP: redisAppendCommand(ctx, "SWAPDB 1 2"); break;
+            }
+        }
+        bool broken = false;
+        for (int i = 0; i < nb && !broken; i++) {
+            for (int j = 0; j < 2; j++) {
+                redisReply *rep = NULL;
+                if (redisGetReply(ctx, (void **)&rep) != REDIS_OK || !rep) {
+                    if (!killed) fail("databases thread: connection error while the server should be up: %s", ctx->errstr);
+                    broken = true;
+                    break;
+                }
+                if (rep->type == REDIS_REPLY_ERROR) {
+                    fail("databases thread: %s answered %s", j ? dop_names[DB.ops[first + (size_t)i].type] : "SELECT",
+                         rep->str);
+                    broken = true;
+                } else if (j == 1) {
+                    DB.ops[first + (size_t)i].status = ST_ACKED;
+                    DB.acked++;
+                }
+                freeReplyObject(rep);
+                if (broken) break;
+            }
+        }
+        if (broken) break;
+    }
+    redisFree(ctx);
+    return NULL;
+}
+
+/* Reads databases 1 and 2 and checks them; the observed state becomes the base. */
+static void db_verify(redisContext *ctx, int cycle, struct cycle_stats *cs)
+{
+    struct dbst obs;
+    memset(&obs, 0, sizeof obs);
+    long long sizes[2] = {-1, -1};
+    for (int x = 0; x < 2; x++) {
+        redisAppendCommand(ctx, "SELECT %d", x + 1);
+        for (int k = 0; k < DBK; k++) redisAppendCommand(ctx, "GET dbk:%03d", k);
+        redisAppendCommand(ctx, "DBSIZE");
+    }
+    redisAppendCommand(ctx, "SELECT 0");
+    for (int x = 0; x < 2; x++) {
+        for (int i = 0; i < DBK + 2; i++) {
+            redisReply *r = NULL;
+            if (redisGetReply(ctx, (void **)&r) != REDIS_OK || !r) { fail("databases check: %s", ctx->errstr); return; }
+            if (i > 0 && i <= DBK && r->type == REDIS_REPLY_STRING)
+                obs.s[x][i - 1] = (struct kst){.exists = true, .val = xstrndup(r->str, r->len)};
+            if (i == DBK + 1 && r->type == REDIS_REPLY_INTEGER) sizes[x] = r->integer;
+            freeReplyObject(r);
+        }
+    }
+    redisReply *r = NULL;
+    if (redisGetReply(ctx, (void **)&r) == REDIS_OK && r) freeReplyObject(r);
+    for (int x = 0; x < 2; x++) {
+        long long n = 0;
+        for (int k = 0; k < DBK; k++) n += obs.s[x][k].exists;
+        if (sizes[x] != n) fail("cycle %d: DBSIZE of database %d is %lld, %lld of the test's keys exist there", cycle, x + 1, sizes[x], n);
+    }
+    size_t L = 0;
+    for (size_t i = 0; i < DB.n; i++)
+        if (DB.ops[i].status == ST_ACKED) L = i + 1;
+    struct dbst st;
+    dbst_copy(&st, &DB.base);
+    for (size_t i = 0; i < L; i++) db_apply(&st, &DB.ops[i]);
+    bool ok = false;
+    size_t P;
+    struct dbst t;
+    dbst_copy(&t, &st);
+    for (P = 0; L + P <= DB.n; P++) {
+        if (P) db_apply(&t, &DB.ops[L + P - 1]);
+        if (dbst_eq(&t, &obs)) { ok = true; break; }
+    }
+    dbst_free(&t);
+    cs->unacked += DB.n - L;
+    if (ok) {
+        cs->survived += P;
+    } else {
+        fail("cycle %d: databases 1-2 do not hold the state after their acknowledged commands (plus a prefix of the "
+             "%zu unanswered ones): LOST ACKNOWLEDGED WRITE", cycle, DB.n - L);
+        pthread_mutex_lock(&out_mu);
+        int shown = 0;
+        for (int x = 0; x < 2; x++)
+            for (int k = 0; k < DBK && shown < 8; k++)
+                if (!kst_eq(&st.s[x][k], &obs.s[x][k])) {
+                    char e[200], a[200];
+                    kst_fmt(&st.s[x][k], e, sizeof e);
+                    kst_fmt(&obs.s[x][k], a, sizeof a);
+                    printf("      db %d dbk:%03d: expected %s, actual %s\n", x + 1, k, e, a);
+                    shown++;
+                }
+        size_t from = L > 10 ? L - 10 : 0;
+        printf("      the last commands:\n");
+        for (size_t i = from; i < DB.n && i < L + 10; i++)
+            printf("        #%zu db %d %-7s dbk:%03d %s [%s]\n", i, DB.ops[i].db + 1, dop_names[DB.ops[i].type],
+                   DB.ops[i].k, DB.ops[i].v ? DB.ops[i].v : "", DB.ops[i].status == ST_ACKED ? "acked" : "no reply");
+        fflush(stdout);
+        pthread_mutex_unlock(&out_mu);
+    }
+    dbst_free(&st);
+    dbst_free(&DB.base);
+    DB.base = obs;
+    for (size_t i = 0; i < DB.n; i++) free(DB.ops[i].v);
+    DB.n = 0;
+    cs->keys += 2 * DBK;
 }
 
 /* ---- power loss ------------------------------------------------------------------ */
@@ -1313,7 +1595,11 @@ static void power_cut(uint64_t *rng, struct cut_stats *st)
 {
     fents_free();
     FILE *f = fopen(shimlog, "r");
-    if (!f) { fail("power loss: can't read the shim log %s", shimlog); return; }
+    if (!f) {
+        /* killed before its first file call: it changed nothing */
+        if (errno != ENOENT) fail("power loss: can't read the shim log %s: %s", shimlog, strerror(errno));
+        return;
+    }
     char line[3 * PATH_MAX];
     char real[PATH_MAX];
     if (!realpath(datadir, real)) snprintf(real, sizeof real, "%s", datadir);
@@ -1479,6 +1765,7 @@ static void setup_conns(void)
         c->cur = calloc((size_t)O.keys, sizeof(struct kst));
         c->rng = rng_init(O.seed, (uint64_t)i + 1);
     }
+    DB.rng = rng_init(O.seed, 777);
 }
 
 static void start_threads(void)
@@ -1486,12 +1773,14 @@ static void start_threads(void)
     stop_threads = 0;
     killed = 0;
     for (int i = 0; i < O.conns; i++) pthread_create(&conns[i].th, NULL, writer, &conns[i]);
+    if (db_thread_on()) pthread_create(&DB.th, NULL, db_writer, NULL);
     start_readers();
 }
 
 static void join_threads(void)
 {
     for (int i = 0; i < O.conns; i++) pthread_join(conns[i].th, NULL);
+    if (db_thread_on()) pthread_join(DB.th, NULL);
 }
 
 static uint64_t tot_reads, tot_forced;
@@ -1614,6 +1903,11 @@ static int run_cycles(void)
             int64_t left = (t_end - now_ns()) / 1000000;
             msleep(left < 10 ? (left > 0 ? (int)left : 0) : 10);
         }
+        if (count_log("Sanitizer", log0) || count_log("runtime error:", log0)) {
+            fail("cycle %d: the sanitizer reported an error (see the server log)", cycle);
+            print_log_matches("Sanitizer", log0);
+            print_log_matches("runtime error:", log0);
+        }
         long long snaps = info_ll(ctl, "holdfast", "snapshot_count");
         long long lsn = info_ll(ctl, "holdfast", "wal_last_lsn");
         redisFree(ctl);
@@ -1622,6 +1916,8 @@ static int run_cycles(void)
         join_all();
         uint64_t acked = 0, batches = 0;
         for (int i = 0; i < O.conns; i++) { acked += conns[i].acked; batches += conns[i].batches; }
+        acked += DB.acked;
+        DB.acked = 0;
         tot_acked += acked;
         tot_batches += batches;
         if (snaps > 0) tot_snaps += (uint64_t)snaps;
@@ -1645,7 +1941,7 @@ static int run_cycles(void)
         if (cycle > 1 || cs.unacked) {
             tot_unacked += cs.unacked;
             tot_survived += cs.survived;
-            tot_partial += cs.mset_partial;
+            tot_partial += cs.split;
         }
     }
     /* final round: restart and verify, then a clean shutdown and again */
@@ -1658,7 +1954,7 @@ static int run_cycles(void)
         if (ctl && verify_all(ctl, cycle, &cs)) {
             tot_unacked += cs.unacked;
             tot_survived += cs.survived;
-            tot_partial += cs.mset_partial;
+            tot_partial += cs.split;
             tot_torn += count_log("WAL tail was torn", log0);
             redisFree(ctl);
             int st = stop_server(20000);
@@ -1677,7 +1973,7 @@ static int run_cycles(void)
         }
     }
     printf("summary: %d cycles (fsync %s%s), %llu acknowledged commands in %llu batches, %llu snapshots; "
-           "%llu commands unanswered at a kill, %llu of them survived (%llu MSET cut in the middle); "
+           "%llu commands unanswered at a kill, %llu of them survived (%llu came back in part); "
            "%d torn WAL tails truncated; %d kills during recovery; ",
            cycle - 1, O.fsync, O.power ? ", power loss" : "", (unsigned long long)tot_acked,
            (unsigned long long)tot_batches, (unsigned long long)tot_snaps, (unsigned long long)tot_unacked,
@@ -1850,9 +2146,9 @@ static void usage(void)
     fprintf(stderr,
             "usage: crash-loop [--cycles N] [--server PATH] [--seed S] [--fsync always|everysec]\n"
             "                  [--conns N] [--keys N] [--readers N] [--min-ms N] [--max-ms N] [--keep] [--verbose]\n"
-            "                  [--recovery-kills PERCENT] [--flip-fsync]\n"
+            "                  [--recovery-kills PERCENT] [--flip-fsync] [--allow-split] [--no-db-thread]\n"
             "                  [--power-loss [--fsync-shim PATH] [--page-holes] [--strict-dirs]]\n"
-            "                  [--fault write|fsync [--fault-n N] [--fault-errno EIO|ENOSPC] [--fault-partial]\n"
+            "                  [--fault write|fsync|create [--fault-n N] [--fault-errno EIO|ENOSPC] [--fault-partial]\n"
             "                   [--fault-drop] [--fault-shim PATH]]\n"
             "                  [--server-arg NAME VALUE]...\n");
     exit(2);
@@ -1885,6 +2181,8 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--readers")) O.readers = atoi(NEXT());
         else if (!strcmp(a, "--recovery-kills")) O.recovery_kill_pct = atoi(NEXT());
         else if (!strcmp(a, "--flip-fsync")) O.flip_fsync = true;
+        else if (!strcmp(a, "--allow-split")) O.allow_split = true;
+        else if (!strcmp(a, "--no-db-thread")) O.dbthread = false;
         else if (!strcmp(a, "--min-ms")) O.min_ms = atoi(NEXT());
         else if (!strcmp(a, "--max-ms")) O.max_ms = atoi(NEXT());
         else if (!strcmp(a, "--keep")) O.keep = true;
@@ -1914,7 +2212,7 @@ int main(int argc, char **argv)
         O.max_ms < O.min_ms)
         usage();
     if (strcmp(O.fsync, "always") && strcmp(O.fsync, "everysec")) usage();
-    if (O.fault_op && strcmp(O.fault_op, "write") && strcmp(O.fault_op, "fsync")) usage();
+    if (O.fault_op && strcmp(O.fault_op, "write") && strcmp(O.fault_op, "fsync") && strcmp(O.fault_op, "create")) usage();
     if (O.power && O.flip_fsync) {
         fprintf(stderr, "crash-loop: --flip-fsync goes with kill -9 cycles only\n");
         return 2;

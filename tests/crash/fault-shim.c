@@ -6,7 +6,8 @@
  * from then on the disk is dead: every write, fsync and write-open on a WAL
  * path fails with the same errno.
  *
- *   HF_FAULT_OP      write (write/pwrite/writev/pwritev) or fsync (fsync/fdatasync)
+ *   HF_FAULT_OP      write (write/pwrite/writev/pwritev), fsync (fsync/fdatasync)
+ *                    or create (open with O_CREAT of a WAL segment: a segment roll)
  *   HF_FAULT_N       which call fails (1 = the first); default 100
  *   HF_FAULT_ERRNO   EIO (default) or ENOSPC
  *   HF_FAULT_PARTIAL 1: the failing write first writes half its bytes and
@@ -53,7 +54,7 @@ static int (*r_fdatasync)(int);
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static __thread int in_init;
-static int op_is_fsync;          /* 0 = write, 1 = fsync */
+static int op_is_fsync;          /* 0 = write, 1 = fsync, 2 = create */
 static long fault_n = 100;
 static int fault_errno = EIO;
 static int partial, drop;
@@ -81,7 +82,7 @@ static void init(void)
     SYM(r_fsync, "fsync");
     SYM(r_fdatasync, "fdatasync");
     const char *s;
-    if ((s = getenv("HF_FAULT_OP"))) op_is_fsync = !strcmp(s, "fsync");
+    if ((s = getenv("HF_FAULT_OP"))) op_is_fsync = !strcmp(s, "fsync") ? 1 : !strcmp(s, "create") ? 2 : 0;
     if ((s = getenv("HF_FAULT_N"))) fault_n = atol(s);
     if ((s = getenv("HF_FAULT_ERRNO"))) fault_errno = !strcmp(s, "ENOSPC") ? ENOSPC : !strcmp(s, "EIO") ? EIO : atoi(s);
     if ((s = getenv("HF_FAULT_PARTIAL"))) partial = atoi(s);
@@ -152,6 +153,25 @@ static int do_open(int dirfd, const char *path, int flags, mode_t mode, int whic
         errno = fault_errno;
         return -1;
     }
+    if (kind == 1 && op_is_fsync == 2 && (flags & O_CREAT)) {
+        pthread_mutex_lock(&mu);
+        bool fire = ++count >= fault_n;
+        if (fire) __atomic_store_n(&dead, 1, __ATOMIC_RELEASE);
+        pthread_mutex_unlock(&mu);
+        if (fire) {
+            if (logfd >= 0) {
+                struct timespec ts;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                char line[PATH_MAX + 128];
+                int len = snprintf(line, sizeof line, "FAULT %lld create %d %s\n",
+                                   (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, fault_errno, path);
+                ssize_t w = r_write(logfd, line, (size_t)len);
+                (void)w;
+            }
+            errno = fault_errno;
+            return -1;
+        }
+    }
     int fd;
     switch (which) {
     case 0: fd = r_open(path, flags, mode); break;
@@ -191,7 +211,7 @@ static int write_verdict(int fd)
 {
     if (fd < 0 || fd >= MAXFD || tracked[fd] != 1) return 0;
     if (__atomic_load_n(&dead, __ATOMIC_ACQUIRE)) return -1;
-    if (op_is_fsync) return 0;
+    if (op_is_fsync) return 0;   /* fsync or create faults */
     pthread_mutex_lock(&mu);
     long n = ++count;
     int v = 0;
@@ -256,7 +276,7 @@ static int do_sync(int fd, int data)
     int kind = (fd >= 0 && fd < MAXFD) ? tracked[fd] : 0;
     if (kind) {
         if (__atomic_load_n(&dead, __ATOMIC_ACQUIRE)) { errno = fault_errno; return -1; }
-        if (op_is_fsync && kind == 1) {
+        if (op_is_fsync == 1 && kind == 1) {
             pthread_mutex_lock(&mu);
             long n = ++count;
             bool fire = n >= fault_n;

@@ -1,14 +1,17 @@
 #!/bin/sh
 # run-crash-tests.sh — holdfast's crash, power-loss and disk-fault tests.
 #
-#   1   kill -9 loop (crash-loop): 20 cycles under appendfsync always, 3 under everysec
+#   1   kill -9 loop (crash-loop): 20 cycles under appendfsync always, 3 under
+#       everysec, 3 switching between the two with CONFIG SET
 #   2   power loss (crash-loop --power-loss with fsync-shim.so): 5 cycles
 #   3   kill -9 while a snapshot is half written (snapshot-kill.py)
 #   4   torn WAL tail at every byte offset, garbage after it, damage in the
 #       middle refused (torn-tail.py)
-#   4b  commands that write several WAL records are recovered whole or not at
-#       all at every record boundary (atomic-commands.py)
-#   5   WAL write/fsync failing with EIO/ENOSPC (crash-loop --fault with fault-shim.so)
+#   4b  commands with several effects (MSET, SET EX, RENAME, COPY...) are
+#       recovered whole or not at all, the WAL cut at every record boundary
+#       (atomic-commands.py)
+#   5   WAL write/fsync failing with EIO/ENOSPC, and a segment roll failing
+#       (crash-loop --fault with fault-shim.so)
 #   6   two servers on one data dir (two-servers.py)
 #
 # Prints "ok N - what" / "not ok N - what" per part (with the tail of the
@@ -76,12 +79,17 @@ skip() {
     echo "ok $n - $1 # SKIP $2"
 }
 
+# Parts 1 and 2 fail on a lost acknowledged write, and on a command that
+# came back only in part (MSET, SET EX, RENAME: one WAL record or GROUP each).
 run "1 kill -9 loop, appendfsync always, $cycles cycles" \
     "$loop" --cycles "$cycles" --fsync always --seed "$seed" --server "$server" $keep
 run "1 kill -9 loop, appendfsync everysec, 3 cycles" \
     "$loop" --cycles 3 --fsync everysec --seed "$((seed + 1))" --server "$server" $keep
+run "1 kill -9 loop, appendfsync flipped by CONFIG SET, 3 cycles" \
+    "$loop" --cycles 3 --flip-fsync --seed "$((seed + 3))" --server "$server" $keep
 run "2 power loss (fsync-shim), 5 cycles" \
-    "$loop" --cycles 5 --power-loss --fsync-shim "$bin/fsync-shim.so" --seed "$((seed + 2))" --server "$server" $keep
+    "$loop" --cycles 5 --power-loss --fsync-shim "$bin/fsync-shim.so" --seed "$((seed + 2))" \
+    --server "$server" $keep
 
 if [ -n "$py" ]; then
     run "3 kill -9 during a snapshot" "$py" "$here/snapshot-kill.py" --server "$server" --seed "$seed" $keep
@@ -108,6 +116,9 @@ for f in "write EIO" "write ENOSPC --fault-partial" "fsync EIO" "fsync ENOSPC --
         --seed "$((seed + 10 + i))" --server "$server" $keep
     i=$((i + 1))
 done
+run "5 WAL segment roll fails (creating the next segment: ENOSPC)" \
+    "$loop" --fault create --fault-errno ENOSPC --fault-n 2 --fault-shim "$bin/fault-shim.so" \
+    --seed "$((seed + 20))" --server "$server" $keep
 
 if [ -n "$py" ]; then
     run "6 two servers on one data dir" "$py" "$here/two-servers.py" --server "$server" $keep

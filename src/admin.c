@@ -774,7 +774,7 @@ static struct item *collect_keys(int db, size_t *count)
         }
         ks_unlock(sh);
     }
-    qsort(c.v, c.n, sizeof(struct item), cmp_item);
+    if (c.n > 1) qsort(c.v, c.n, sizeof(struct item), cmp_item);
     *count = c.n;
     return c.v;
 }

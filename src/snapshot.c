@@ -542,7 +542,7 @@ int snapshot_list(const char *dir, struct snapshot_info **out, void (*incomplete
         (*out)[n++] = si;
     }
     closedir(d);
-    qsort(*out, (size_t)n, sizeof(struct snapshot_info), cmp_newest);
+    if (n > 1) qsort(*out, (size_t)n, sizeof(struct snapshot_info), cmp_newest);
     return n;
 }
 

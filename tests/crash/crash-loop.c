@@ -45,7 +45,11 @@
  * --power-loss runs the server with fsync-shim.so preloaded; after the kill
  * every file is cut back to what the shim saw made durable (see power_cut()),
  * with random zeros, garbage or surviving unsynced bytes after that point,
- * and the server restarts without the shim.
+ * and the server restarts without the shim.  Under --fsync everysec a power
+ * loss may take the writes acknowledged in the last second: those
+ * acknowledged within --everysec-window ms (default 2000) of the kill count
+ * as unanswered, every older one must be there (and reads are not taken as
+ * proof, since everysec replies to them before the fsync).
  *
  * --fault runs one cycle with fault-shim.so preloaded: the n-th write or
  * fsync of a WAL segment, or the n-th creation of one (create: the first is
@@ -90,6 +94,7 @@ static struct {
     int conns, keys, readers;
     int recovery_kill_pct;
     bool flip_fsync, allow_split, dbthread;
+    int window_ms;                  /* power loss under everysec: acks this recent may be lost */
     int min_ms, max_ms;
     bool keep, verbose;
     bool power, page_holes, strict_dirs;
@@ -221,7 +226,7 @@ struct op {
     bool forced;                    /* no reply, but a reader saw its effect: it must survive */
     uint16_t k[MSET_MAX];
     char *v[MSET_MAX];
-    int64_t sent_ns;
+    int64_t sent_ns, ack_ns;
 };
 
 struct conn {
@@ -804,6 +809,7 @@ static void *writer(void *arg)
                 const char *e = check_reply(c, o, r, &noop, err, sizeof err);
                 if (e) fail("thread %d: wrong reply: %s", c->id, e);
                 o->status = ST_ACKED;
+                o->ack_ns = now_ns();
                 o->noop = noop;
                 for (int j = 0; j < o->nk; j++) apply(&c->cur[o->k[j]], o, j);
                 c->acked++;
@@ -1051,10 +1057,21 @@ static void check_conn(struct conn *c, struct kst *obs, struct cycle_stats *cs, 
             lists[k][nl[k]++] = i;
         }
     }
+    size_t L = 0;   /* number of ops up to and including the last acknowledged one */
+    for (size_t i = 0; i < c->nops; i++)
+        if (c->ops[i].status == ST_ACKED || c->ops[i].forced) L = i + 1;
+    size_t U = 0;
+    bool clean_tail = true;   /* every op after L is unanswered: the usual case */
+    for (size_t i = L; i < c->nops; i++) {
+        if (c->ops[i].status != ST_SENT) clean_tail = false;
+        U++;
+    }
     bool key_failed = false;
     for (int k = 0; k < c->nkeys; k++) {
         struct cand cd = {0};
         cand_add(&cd, kst_copy(&c->base[k]));
+        struct kst chain = {0};     /* clean tail: the state after the key's unanswered ops so far */
+        bool in_tail = false;
         struct kst expect = kst_copy(&c->base[k]);
         struct cand hist = {0};     /* states the acknowledged commands went through */
         cand_add(&hist, kst_copy(&expect));
@@ -1072,9 +1089,20 @@ static void check_conn(struct conn *c, struct kst *obs, struct cycle_stats *cs, 
                 for (int i = 0; i < cd.n; i++) cand_add(&d2, cd.s[i]);
                 free(cd.s);
                 cd = d2;
+            } else if (clean_tail) {
+                /* the unanswered ops are a tail: the key shows a prefix of
+                 * its own (linear, not every subset) */
+                if (!in_tail) { chain = kst_copy(&expect); in_tail = true; }
+                apply(&chain, o, slot);
+                if (O.allow_split && o->type == OP_SETEX) {
+                    struct kst t2 = kst_copy(&chain);
+                    t2.ttl = false;
+                    cand_add(&cd, t2);
+                }
+                cand_add(&cd, kst_copy(&chain));
             } else {
                 int n0 = cd.n;
-                for (int i = 0; i < n0 && cd.n < 4096; i++) {
+                for (int i = 0; i < n0 && cd.n < 512; i++) {
                     struct kst t = kst_copy(&cd.s[i]);
                     apply(&t, o, slot);
                     if (O.allow_split && o->type == OP_SETEX) {
@@ -1119,21 +1147,13 @@ static void check_conn(struct conn *c, struct kst *obs, struct cycle_stats *cs, 
             key_failed = true;
         }
         kst_free(&expect);
+        kst_free(&chain);
         cand_free(&cd);
         cand_free(&hist);
     }
 
     /* prefix check: the SENT commands after the last ACKED one must have
      * survived as a prefix (an MSET at the cut may be partial) */
-    size_t L = 0;   /* number of ops up to and including the last acknowledged one */
-    for (size_t i = 0; i < c->nops; i++)
-        if (c->ops[i].status == ST_ACKED || c->ops[i].forced) L = i + 1;
-    size_t U = 0;
-    bool clean_tail = true;
-    for (size_t i = L; i < c->nops; i++) {
-        if (c->ops[i].status != ST_SENT) clean_tail = false;
-        U++;
-    }
     for (size_t i = 0; i < c->nops; i++) cs->unacked += c->ops[i].status == ST_SENT && !c->ops[i].forced;
     if (!key_failed && U && clean_tail && !fault_mode()) {
         /* state at L for the keys the tail touches */
@@ -1151,48 +1171,57 @@ static void check_conn(struct conn *c, struct kst *obs, struct cycle_stats *cs, 
                 if (o->status != ST_REJECTED) apply(&atl[k], o, slot);
             }
         }
+        /* advance P = number of tail ops applied; keep the mismatching
+         * keys counted so each step costs only the op's keys */
         long best = -1;
         bool partial = false;
+        bool *mis = calloc((size_t)(c->nkeys > 0 ? c->nkeys : 1), sizeof(bool));
+        long nmis = 0;
+        for (int k = 0; k < c->nkeys; k++)
+            if (touched[k] && !kst_eq(&atl[k], &obs[k])) { mis[k] = true; nmis++; }
         for (size_t P = 0; P <= U && best < 0; P++) {
-            bool all = true, part;
-            int n_with = 0, n_without = 0, n_split = 0;
-            for (int k = 0; k < c->nkeys && all; k++) {
-                if (!touched[k]) continue;
-                struct kst s = kst_copy(&atl[k]);
-                for (size_t i = L; i < L + P; i++) {
-                    const struct op *o = &c->ops[i];
-                    for (int j = 0; j < o->nk; j++) if (o->k[j] == k) apply(&s, o, j);
+            if (P) {
+                const struct op *o = &c->ops[L + P - 1];
+                for (int j = 0; j < o->nk; j++) {
+                    int k = o->k[j];
+                    apply(&atl[k], o, j);
+                    bool m = !kst_eq(&atl[k], &obs[k]);
+                    nmis += (long)m - (long)mis[k];
+                    mis[k] = m;
                 }
-                bool ok = kst_eq(&s, &obs[k]);
-                if (L + P < c->nops) {
-                    /* the command at the cut, if it writes several WAL
-                     * records, may show up in part: that is a bug (a
-                     * command must be recovered whole or not at all), told
-                     * apart from a broken prefix */
-                    const struct op *o = &c->ops[L + P];
-                    if (o->type == OP_MSET || o->type == OP_RENAME || o->type == OP_SETEX)
-                        for (int j = 0; j < o->nk; j++)
-                            if (o->k[j] == k) {
-                                struct kst w = kst_copy(&s);
-                                apply(&w, o, j);
-                                bool with = kst_eq(&w, &obs[k]), split = false;
-                                if (o->type == OP_SETEX && !with && !ok) {
-                                    w.ttl = false;          /* the SET without its EXPIRE */
-                                    split = kst_eq(&w, &obs[k]);
-                                }
-                                if (with && !ok) n_with++;
-                                if (ok && !with) n_without++;
-                                if (split) n_split++;
-                                ok |= with || split;
-                                kst_free(&w);
-                            }
-                }
-                kst_free(&s);
-                all = ok;
             }
-            part = (n_with && n_without) || n_split;
-            if (all) { best = (long)P; partial = part; }
+            long fixed = 0;
+            int n_with = 0, n_without = 0, n_split = 0;
+            if (L + P < c->nops) {
+                /* the command at the cut, if it has several effects, may
+                 * show up in part: that is a bug (a command must be
+                 * recovered whole or not at all), told apart from a broken
+                 * prefix */
+                const struct op *o = &c->ops[L + P];
+                if (o->type == OP_MSET || o->type == OP_RENAME || o->type == OP_SETEX)
+                    for (int j = 0; j < o->nk; j++) {
+                        int k = o->k[j];
+                        bool ok = !mis[k];
+                        struct kst w = kst_copy(&atl[k]);
+                        apply(&w, o, j);
+                        bool with = kst_eq(&w, &obs[k]), split = false;
+                        if (o->type == OP_SETEX && !with && !ok) {
+                            w.ttl = false;          /* the SET without its EXPIRE */
+                            split = kst_eq(&w, &obs[k]);
+                        }
+                        if (with && !ok) n_with++;
+                        if (ok && !with) n_without++;
+                        if (split) n_split++;
+                        if (!ok && (with || split)) fixed++;
+                        kst_free(&w);
+                    }
+            }
+            if (nmis - fixed == 0) {
+                best = (long)P;
+                partial = (n_with && n_without) || n_split;
+            }
         }
+        free(mis);
         if (best < 0) {
             fail("cycle %d: thread %d: the %zu unanswered commands did not survive as a prefix "
                  "(a later write survived while an earlier one of the same connection was lost)", cycle, c->id, U);
@@ -1830,6 +1859,23 @@ static void print_log_matches(const char *needle, long from)
     fflush(stdout);
 }
 
+/* Power loss under everysec: the acknowledgements after `since` may be lost
+ * (they become unanswered, and so does what the readers saw). */
+static void demote_recent(int64_t since)
+{
+    for (int i = 0; i < O.conns; i++) {
+        struct conn *c = &conns[i];
+        for (size_t j = 0; j < c->nops; j++) {
+            struct op *o = &c->ops[j];
+            o->forced = false;
+            if (o->status == ST_ACKED && o->ack_ns > since) o->status = ST_SENT;
+        }
+    }
+    /* the databases thread has no times: all of its acks of this cycle may go */
+    for (size_t j = 0; j < DB.n; j++)
+        if (DB.ops[j].status == ST_ACKED) DB.ops[j].status = ST_SENT;
+}
+
 static int run_cycles(void)
 {
     uint64_t crng = rng_init(O.seed, 0xc0ffee);
@@ -1912,8 +1958,10 @@ static int run_cycles(void)
         long long lsn = info_ll(ctl, "holdfast", "wal_last_lsn");
         redisFree(ctl);
         killed = 1;
+        int64_t kill_ns = now_ns();
         kill_server();
         join_all();
+        if (O.power && O.window_ms > 0) demote_recent(kill_ns - (int64_t)O.window_ms * 1000000);
         uint64_t acked = 0, batches = 0;
         for (int i = 0; i < O.conns; i++) { acked += conns[i].acked; batches += conns[i].batches; }
         acked += DB.acked;
@@ -2147,6 +2195,7 @@ static void usage(void)
             "usage: crash-loop [--cycles N] [--server PATH] [--seed S] [--fsync always|everysec]\n"
             "                  [--conns N] [--keys N] [--readers N] [--min-ms N] [--max-ms N] [--keep] [--verbose]\n"
             "                  [--recovery-kills PERCENT] [--flip-fsync] [--allow-split] [--no-db-thread]\n"
+            "                  [--everysec-window MS]\n"
             "                  [--power-loss [--fsync-shim PATH] [--page-holes] [--strict-dirs]]\n"
             "                  [--fault write|fsync|create [--fault-n N] [--fault-errno EIO|ENOSPC] [--fault-partial]\n"
             "                   [--fault-drop] [--fault-shim PATH]]\n"
@@ -2183,6 +2232,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--flip-fsync")) O.flip_fsync = true;
         else if (!strcmp(a, "--allow-split")) O.allow_split = true;
         else if (!strcmp(a, "--no-db-thread")) O.dbthread = false;
+        else if (!strcmp(a, "--everysec-window")) O.window_ms = atoi(NEXT());
         else if (!strcmp(a, "--min-ms")) O.min_ms = atoi(NEXT());
         else if (!strcmp(a, "--max-ms")) O.max_ms = atoi(NEXT());
         else if (!strcmp(a, "--keep")) O.keep = true;
@@ -2217,10 +2267,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "crash-loop: --flip-fsync goes with kill -9 cycles only\n");
         return 2;
     }
-    if (O.power && strcmp(O.fsync, "always")) {
-        fprintf(stderr, "crash-loop: --power-loss needs --fsync always (everysec may lose up to a second legitimately)\n");
-        return 2;
-    }
+    if (O.power && strcmp(O.fsync, "always") && O.window_ms <= 0) O.window_ms = 2000;
     if (!seeded) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);

@@ -3,7 +3,9 @@
 #
 #   1   kill -9 loop (crash-loop): 20 cycles under appendfsync always, 3 under
 #       everysec, 3 switching between the two with CONFIG SET
-#   2   power loss (crash-loop --power-loss with fsync-shim.so): 5 cycles
+#   2   power loss (crash-loop --power-loss with fsync-shim.so): 5 cycles under
+#       appendfsync always (nothing acknowledged lost), 2 under everysec (only
+#       what was acknowledged in the last 2 s before the cut may be lost)
 #   3   kill -9 while a snapshot is half written (snapshot-kill.py)
 #   4   torn WAL tail at every byte offset, garbage after it, damage in the
 #       middle refused (torn-tail.py)
@@ -90,6 +92,9 @@ run "1 kill -9 loop, appendfsync flipped by CONFIG SET, 3 cycles" \
 run "2 power loss (fsync-shim), 5 cycles" \
     "$loop" --cycles 5 --power-loss --fsync-shim "$bin/fsync-shim.so" --seed "$((seed + 2))" \
     --server "$server" $keep
+run "2 power loss under everysec: only the last ~2 s of acknowledgements may go, 2 cycles" \
+    "$loop" --cycles 2 --power-loss --fsync everysec --min-ms 2500 --max-ms 3500 --fsync-shim "$bin/fsync-shim.so" \
+    --seed "$((seed + 4))" --server "$server" $keep
 
 if [ -n "$py" ]; then
     run "3 kill -9 during a snapshot" "$py" "$here/snapshot-kill.py" --server "$server" --seed "$seed" $keep

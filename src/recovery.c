@@ -108,7 +108,7 @@ void recovery_seed(void)
         char hex[40];
         for (int i = 0; i < 16; i++) snprintf(hex + 2 * i, 3, "%02x", seed[i]);
         hex[32] = '\n';
-        if (fs_replace_file("SEED", hex, 33) != 0) {
+        if (fs_replace_file("SEED", hex, 33) != 0) {   /* fsyncs the directory too */
             hf_log(LOG_WARNING, "Can't write SEED: %s", strerror(errno));
             exit(1);
         }

@@ -246,7 +246,7 @@ static int do_snapshot(void)
     uint64_t wal_bytes0 = wal_total_bytes();
     char root[64], folder[128];
     snapshots_dir(root, sizeof root);
-    if (fs_mkdirs(root, 0755) != 0) {
+    if (fs_mkdirs(root, 0755) != 0 || fs_fsync_dir(".") != 0) {
         hf_log(LOG_WARNING, "Snapshot: can't create %s: %s", root, strerror(errno));
         return -1;
     }

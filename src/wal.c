@@ -444,7 +444,7 @@ int wal_start(const char *dir, uint64_t next_lsn, bool append_last)
 {
     W.policy = CONF_GET(appendfsync);
     snprintf(W.dir, sizeof W.dir, "%s/wal", dir);
-    if (fs_mkdirs(W.dir, 0755) != 0) {
+    if (fs_mkdirs(W.dir, 0755) != 0 || fs_fsync_dir(dir) != 0) {   /* the wal/ entry itself durable */
         hf_log(LOG_WARNING, "Can't create %s: %s", W.dir, strerror(errno));
         return -1;
     }

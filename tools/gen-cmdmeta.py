@@ -10,37 +10,11 @@ container's subcommands as "client|id").  Re-run after adding a command."""
 import os, sys
 import socket
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from resp2 import Conn  # noqa: E402
+
 here = os.path.dirname(os.path.abspath(__file__))
 port = int(sys.argv[1]) if len(sys.argv) > 1 else 6379
-
-class Conn:
-    """Minimal RESP2 client (raw, so nothing reshapes the replies)."""
-    def __init__(self, port):
-        self.s = socket.create_connection(('127.0.0.1', port))
-        self.f = self.s.makefile('rb')
-    def execute_command(self, *args):
-        out = b'*%d\r\n' % len(args)
-        for a in args:
-            a = str(a).encode()
-            out += b'$%d\r\n%s\r\n' % (len(a), a)
-        self.s.sendall(out)
-        return self.read()
-    def read(self):
-        line = self.f.readline()[:-2]
-        t, rest = line[:1], line[1:]
-        if t == b'+': return rest.decode()
-        if t == b'-': raise SystemExit(rest.decode())
-        if t == b':': return int(rest)
-        if t == b'$':
-            n = int(rest)
-            if n < 0: return None
-            data = self.f.read(n + 2)[:-2]
-            return data.decode()
-        if t == b'*':
-            n = int(rest)
-            if n < 0: return None
-            return [self.read() for _ in range(n)]
-        raise SystemExit('bad reply %r' % line)
 
 r = Conn(port)
 

@@ -8,37 +8,12 @@ Every command and subcommand the reference Redis lists is a row: "supported" if
 holdfast lists it with the same arity, "partial" if docs/compat-notes.txt says
 what differs (or the arity differs), "not yet" otherwise.  Notes are lines
 "name: text" in docs/compat-notes.txt (subcommands as "client|kill")."""
-import os, socket, sys
+import os, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from resp2 import Conn  # noqa: E402
 
 here = os.path.dirname(os.path.abspath(__file__))
-
-
-class Conn:
-    def __init__(self, port):
-        self.s = socket.create_connection(('127.0.0.1', port))
-        self.f = self.s.makefile('rb')
-
-    def cmd(self, *args):
-        out = b'*%d\r\n' % len(args)
-        for a in args:
-            a = str(a).encode()
-            out += b'$%d\r\n%s\r\n' % (len(a), a)
-        self.s.sendall(out)
-        return self.read()
-
-    def read(self):
-        line = self.f.readline()[:-2]
-        t, rest = line[:1], line[1:]
-        if t == b'+': return rest.decode()
-        if t == b'-': raise RuntimeError(rest.decode())
-        if t == b':': return int(rest)
-        if t == b'$':
-            n = int(rest)
-            return None if n < 0 else self.f.read(n + 2)[:-2].decode()
-        if t == b'*':
-            n = int(rest)
-            return None if n < 0 else [self.read() for _ in range(n)]
-        raise RuntimeError('unexpected reply %r' % line)
 
 
 def commands(conn):

@@ -167,6 +167,11 @@ static struct {
     struct wal_stats st;
 } W = {.mu = PTHREAD_MUTEX_INITIALIZER, .seg_mu = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
 
+/* Each statistic has one writer at a time (the WAL thread, or a writer
+ * holding W.mu); INFO reads them from other threads. */
+#define ST_SET(f, v) __atomic_store_n(&W.st.f, (v), __ATOMIC_RELAXED)
+#define ST_GET(f) __atomic_load_n(&W.st.f, __ATOMIC_RELAXED)
+
 bool wal_enabled(void) { return __atomic_load_n(&W.enabled, __ATOMIC_ACQUIRE); }
 uint64_t wal_ack_lsn(void) { return wal_enabled() ? __atomic_load_n(&W.ack, __ATOMIC_SEQ_CST) : UINT64_MAX; }
 uint64_t wal_durable_lsn(void) { return __atomic_load_n(&W.durable, __ATOMIC_SEQ_CST); }
@@ -197,7 +202,12 @@ uint64_t wal_last_lsn(void)
 void wal_get_stats(struct wal_stats *out)
 {
     pthread_mutex_lock(&W.seg_mu);
-    *out = W.st;
+    out->fsyncs = ST_GET(fsyncs);
+    out->batches = ST_GET(batches);
+    out->records = ST_GET(records);
+    out->bytes = ST_GET(bytes);
+    out->fsync_usec_total = ST_GET(fsync_usec_total);
+    out->fsync_usec_last = ST_GET(fsync_usec_last);
     out->current_size = 0;
     for (int i = 0; i < W.nsegs; i++) out->current_size += W.segs[i].size;
     out->segments = (uint64_t)W.nsegs;
@@ -228,7 +238,7 @@ static uint64_t append_record(const struct wal_rec *r, const uint8_t *raw, size_
     W.flen += need;
     W.fill_last = lsn;
     W.frecs++;
-    W.st.records++;
+    ST_SET(records, W.st.records + 1);
     if (was_empty || (W.lingering && W.frecs == W.linger_target)) pthread_cond_signal(&W.work);
     pthread_mutex_unlock(&W.mu);
     return lsn;
@@ -312,9 +322,9 @@ static int do_sync(void)
     int r = fsync(W.fd);
 #endif
     int64_t dt = hf_monotonic_us() - t0;
-    W.st.fsyncs++;
-    W.st.fsync_usec_total += (uint64_t)dt;
-    W.st.fsync_usec_last = (uint64_t)dt;
+    ST_SET(fsyncs, W.st.fsyncs + 1);
+    ST_SET(fsync_usec_total, W.st.fsync_usec_total + (uint64_t)dt);
+    ST_SET(fsync_usec_last, (uint64_t)dt);
     W.last_fsync_us = t0 + dt;
     W.written_unsynced = 0;
     return r;
@@ -377,8 +387,8 @@ static void *wal_thread(void *arg)
 
         if (blen) {
             if (fs_write_all(W.fd, batch, blen) != 0) { fail("write", errno); break; }
-            W.st.batches++;
-            __atomic_store_n(&W.st.bytes, W.st.bytes + blen, __ATOMIC_RELAXED);
+            ST_SET(batches, W.st.batches + 1);
+            ST_SET(bytes, W.st.bytes + blen);
             W.written_unsynced += blen;
             pthread_mutex_lock(&W.seg_mu);
             W.segs[W.nsegs - 1].size += blen;
@@ -397,8 +407,12 @@ static void *wal_thread(void *arg)
         pthread_mutex_lock(&W.mu);
         W.linger_target = W.frecs + batch_recs - batch_recs / 8;
         pthread_mutex_unlock(&W.mu);
-        /* roll the segment between batches */
-        if (W.segs[W.nsegs - 1].size >= (uint64_t)CONF_GET(wal_segment_bytes) && blen) {
+        /* roll the segment between batches (the list is shared with
+         * wal_truncate_below, hence the lock) */
+        pthread_mutex_lock(&W.seg_mu);
+        uint64_t cur_size = W.segs[W.nsegs - 1].size;
+        pthread_mutex_unlock(&W.seg_mu);
+        if (cur_size >= (uint64_t)CONF_GET(wal_segment_bytes) && blen) {
             if (!synced && do_sync() != 0) { fail("fdatasync", errno); break; }
             close(W.fd);
             W.fd = -1;

@@ -111,8 +111,8 @@ static struct {
 
 static char tmpdir[PATH_MAX], datadir[PATH_MAX], sockpath[PATH_MAX], logpath[PATH_MAX], shimlog[PATH_MAX];
 static pid_t server_pid = -1;
-static volatile int killed;         /* the controller killed the server (connection errors expected) */
-static volatile int stop_threads;
+static _Atomic int killed;           /* the controller killed the server (connection errors expected) */
+static _Atomic int stop_threads;
 static int failures;                /* durability failures found */
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 

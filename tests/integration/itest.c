@@ -2877,7 +2877,7 @@ static void t_concurrency(redisContext *c)
  * middle one must equal one of the outer ones (it was last written by the
  * latest A or the latest B).  MGET of 8..15 alone must be uniform. */
 enum { ATOM_KEYS = 24, ATOM_WRITERS = 4, ATOM_READERS = 6, ATOM_ITERS = 400 };
-static volatile int g_atom_stop;
+static int g_atom_stop;       /* read and written with __atomic (threads) */
 static long g_atom_reads, g_atom_mixed;
 static pthread_mutex_t g_atom_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -2890,7 +2890,7 @@ static void *atom_writer(void *arg)
         thread_fail("writer %d: connect failed", id);
         return NULL;
     }
-    for (int it = 0; it < ATOM_ITERS && !g_atom_stop; it++) {
+    for (int it = 0; it < ATOM_ITERS && !__atomic_load_n(&g_atom_stop, __ATOMIC_RELAXED); it++) {
         const char *argv[1 + 2 * 16];
         size_t lens[1 + 2 * 16];
         char keys[16][16], val[32];
@@ -2930,7 +2930,7 @@ static void *atom_reader(void *arg)
         thread_fail("reader %d: connect failed", id);
         return NULL;
     }
-    while (!g_atom_stop) {
+    while (!__atomic_load_n(&g_atom_stop, __ATOMIC_RELAXED)) {
         redisReply *r;
         if (reads % 2 == 0) {
             r = redisCommand(c, "MGET atom:0 atom:1 atom:2 atom:3 atom:4 atom:5 atom:6 atom:7 atom:8 atom:9 "
@@ -2997,13 +2997,13 @@ static void t_mset_atomicity(redisContext *c)
     R_CHECK(r, is_status(r, "OK"), "+OK");
 
     g_terr_count = 0;
-    g_atom_stop = 0;
+    __atomic_store_n(&g_atom_stop, 0, __ATOMIC_RELAXED);
     g_atom_reads = g_atom_mixed = 0;
     pthread_t w[ATOM_WRITERS], rd[ATOM_READERS];
     for (int i = 0; i < ATOM_READERS; i++) pthread_create(&rd[i], NULL, atom_reader, (void *)(intptr_t)i);
     for (int i = 0; i < ATOM_WRITERS; i++) pthread_create(&w[i], NULL, atom_writer, (void *)(intptr_t)i);
     for (int i = 0; i < ATOM_WRITERS; i++) pthread_join(w[i], NULL);
-    g_atom_stop = 1;
+    __atomic_store_n(&g_atom_stop, 1, __ATOMIC_RELAXED);
     for (int i = 0; i < ATOM_READERS; i++) pthread_join(rd[i], NULL);
     CHECK(g_terr_count == 0, "%d errors; first: %s", g_terr_count, g_terr);
     CHECK(g_atom_reads > 100, "only %ld MGETs ran alongside the writers", g_atom_reads);
@@ -3238,7 +3238,7 @@ static void t_client_kill_workers(redisContext *c)
  * iteration is returned, while other keys come and go (tables grow, shrink
  * and rehash under the cursor). */
 enum { SCAN_STABLE = 4000 };
-static volatile int g_churn_stop;
+static int g_churn_stop;      /* read and written with __atomic (threads) */
 
 static void *churn_writer(void *arg)
 {
@@ -3249,7 +3249,7 @@ static void *churn_writer(void *arg)
         return NULL;
     }
     int round = 0;
-    while (!g_churn_stop && !c->err) {
+    while (!__atomic_load_n(&g_churn_stop, __ATOMIC_RELAXED) && !c->err) {
         /* add 2000 keys, then delete them: the tables grow and shrink */
         for (int i = 0; i < 2000; i++) redisAppendCommand(c, "SET churn:%d:%d x", round, i);
         for (int i = 0; i < 2000; i++) {
@@ -3299,7 +3299,7 @@ static void t_scan_under_writes(redisContext *c)
     char *seen = calloc(SCAN_STABLE, 1);
     CHECK(seen, "calloc");
     g_terr_count = 0;
-    g_churn_stop = 0;
+    __atomic_store_n(&g_churn_stop, 0, __ATOMIC_RELAXED);
     pthread_t th[2];
     for (int i = 0; i < 2; i++) pthread_create(&th[i], NULL, churn_writer, NULL);
     sleep_ms(30);
@@ -3336,7 +3336,7 @@ static void t_scan_under_writes(redisContext *c)
             }
         scans++;
     }
-    g_churn_stop = 1;
+    __atomic_store_n(&g_churn_stop, 1, __ATOMIC_RELAXED);
     for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
     free(seen);
     CHECK(!bad, "SCAN reply %s", badkey);

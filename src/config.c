@@ -10,6 +10,7 @@
 #include "reply.h"
 #include "resp.h"
 #include "util.h"
+#include "fsutil.h"
 #include "log.h"
 
 #include <errno.h>
@@ -426,39 +427,6 @@ void cmd_config_resetstat(client *c)
     reply_ok(c);
 }
 
-/* Writes path durably: temp file, write loop, fsync, rename, fsync dir. */
-static int write_file_durably(const char *path, const char *data, size_t len)
-{
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s.tmp-%d", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return -1;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            goto fail;
-        }
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0) goto fail;
-    close(fd);
-    fd = -1;
-    if (rename(tmp, path) != 0) goto fail;
-    char dirbuf[PATH_MAX];
-    snprintf(dirbuf, sizeof dirbuf, "%s", path);
-    char *slash = strrchr(dirbuf, '/');
-    if (slash) *slash = '\0'; else snprintf(dirbuf, sizeof dirbuf, ".");
-    int dfd = open(slash && dirbuf[0] ? dirbuf : (slash ? "/" : "."), O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) { fsync(dfd); close(dfd); }
-    return 0;
-fail:
-    if (fd >= 0) close(fd);
-    unlink(tmp);
-    return -1;
-}
-
 void cmd_config_rewrite(client *c)
 {
     if (!config_file) {
@@ -530,7 +498,7 @@ void cmd_config_rewrite(client *c)
         APPEND(line, (size_t)m);
     }
 #undef APPEND
-    if (write_file_durably(config_file, out, len) != 0) {
+    if (fs_replace_file(config_file, out, len) != 0) {
         hf_log(LOG_WARNING, "CONFIG REWRITE failed: %s", strerror(errno));
         reply_errorf(c, "ERR Rewriting config file: %s", strerror(errno));
     } else {

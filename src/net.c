@@ -246,18 +246,22 @@ void net_notify_durable(void)
         if (__atomic_load_n(&workers[i].nparked, __ATOMIC_SEQ_CST) > 0) event_active(workers[i].durable_ev, EV_READ, 1);
 }
 
+static bool must_wait(const client *c)
+{
+    return c->wait_lsn > wal_ack_lsn() || (c->wait_durable && c->wait_durable > wal_durable_lsn());
+}
+
 /* The WAL acknowledged more (or failed): release what it covers.  A client
  * whose replies depend on records the failed log will never acknowledge is
  * disconnected: its writes were not acknowledged, and it must not see them. */
 static void on_durable(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *w = arg;
-    uint64_t ack = wal_ack_lsn();
     bool failed = wal_failed() != 0;
     client *c = w->parked;
     while (c) {
         client *next = c->park_next;
-        if (c->wait_lsn <= ack && (!c->wait_durable || c->wait_durable <= wal_durable_lsn())) {
+        if (!must_wait(c)) {
             c->wait_durable = 0;
             unpark(c);
             client_flush(c);
@@ -355,11 +359,6 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
         return;
     }
     client_flush(c);
-}
-
-static bool must_wait(const client *c)
-{
-    return c->wait_lsn > wal_ack_lsn() || (c->wait_durable && c->wait_durable > wal_durable_lsn());
 }
 
 /* Writes pending output; frees the client when it should close.  Replies

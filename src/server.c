@@ -7,6 +7,7 @@
 #include "net.h"
 #include "server.h"
 #include "util.h"
+#include "fsutil.h"
 #include "recovery.h"
 #include "snapshot.h"
 #include "wal.h"
@@ -35,21 +36,6 @@ static void usage(void)
         "       holdfast-server --port 7777 --dir /var/lib/holdfast\n"
         "       holdfast-server /etc/holdfast.conf --loglevel verbose\n");
     exit(1);
-}
-
-static int mkdir_p(const char *path)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
-            *p = '/';
-        }
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
-    return 0;
 }
 
 static void daemonize(void)
@@ -157,7 +143,7 @@ int main(int argc, char **argv)
     if (conffile) hf_log(LOG_NOTICE, "Configuration loaded");
     else hf_log(LOG_WARNING, "No config file specified, using the default config.");
 
-    if (mkdir_p(cfg.dir) != 0 || chdir(cfg.dir) != 0) {
+    if (fs_mkdirs(cfg.dir, 0755) != 0 || chdir(cfg.dir) != 0) {
         hf_log(LOG_WARNING, "Can't chdir to '%s': %s", cfg.dir, strerror(errno));
         return 1;
     }

@@ -24,6 +24,12 @@ enum {
     CLIENT_PROTECTED = 1 << 4,
     CLIENT_WRITE_WAIT = 1 << 5,      /* write event armed (owner only) */
     CLIENT_READ_PAUSED = 1 << 6,     /* read event removed (owner only) */
+    CLIENT_MULTI = 1 << 7,           /* between MULTI and EXEC/DISCARD */
+    CLIENT_IN_EXEC = 1 << 8,         /* running EXEC's queued commands */
+    CLIENT_BLOCKED = 1 << 9,         /* waiting in a blocking command: no
+                                      * further input is processed */
+    CLIENT_MONITOR = 1 << 10,
+    CLIENT_REPLAY = 1 << 11,         /* recovery's client replaying the WAL */
 };
 
 typedef struct client {
@@ -57,6 +63,13 @@ typedef struct client {
     struct client *park_prev, *park_next;
     bool parked;
     struct client *prev, *next;     /* registry (net.c) */
+    struct client *id_next;         /* the worker's id table (net.c) */
+    /* state kept by other modules, NULL when unused */
+    struct multi_state *mstate;     /* multi.c: MULTI queue, WATCHed keys */
+    struct block_state *bstate;     /* blocking.c: keys waited on */
+    struct pubsub_state *pstate;    /* pubsub.c: subscriptions */
+    int nsubs;                      /* channels + patterns subscribed
+                                     * (shared, relaxed: CLIENT LIST) */
 } client;
 
 #endif

@@ -13,7 +13,10 @@
 #include "stats.h"
 #include "util.h"
 #include "wal.h"
+#include "log.h"
 #include "server.h"
+#include "multi.h"
+#include "pubsub.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -21,9 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct binding { const char *name; cmd_fn *fn; };
-
-static const struct binding bindings[] = {
+static const struct binding core_bindings[] = {
     {"ping", cmd_ping}, {"echo", cmd_echo}, {"quit", cmd_quit}, {"hello", cmd_hello},
     {"auth", cmd_auth}, {"select", cmd_select}, {"reset", cmd_reset},
     {"client", NULL}, {"client|id", cmd_client_id}, {"client|setname", cmd_client_setname},
@@ -61,12 +62,18 @@ static const struct binding bindings[] = {
     {"slowlog", NULL}, {"slowlog|get", cmd_slowlog_get}, {"slowlog|len", cmd_slowlog_len},
     {"slowlog|reset", cmd_slowlog_reset}, {"slowlog|help", cmd_slowlog_help},
     {"save", cmd_save}, {"bgsave", cmd_bgsave}, {"bgrewriteaof", cmd_bgrewriteaof}, {"waitaof", cmd_waitaof},
+    {NULL, NULL}
 };
-#define NBINDINGS (sizeof bindings / sizeof bindings[0])
 
-static struct command cmds[NBINDINGS];
+static const struct binding *const families[] = {
+    core_bindings, hash_bindings, list_bindings, set_bindings, zset_bindings, bitmap_bindings,
+    sort_bindings, multi_bindings, pubsub_bindings, blocking_bindings,
+};
+
+#define MAX_COMMANDS 512
+static struct command cmds[MAX_COMMANDS];
 static int ncmds;               /* top-level and subcommands */
-static struct command *htab[512];   /* top-level commands by name */
+static struct command *htab[1024];   /* top-level commands by name */
 
 static __thread struct cmdstat *tl_cmdstats;
 
@@ -109,10 +116,12 @@ static const struct cmdmeta *meta_for(const char *name)
 void commands_init(void)
 {
     ncmds = 0;
-    for (size_t i = 0; i < NBINDINGS; i++) {
+    for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
+    for (const struct binding *b = families[f]; b->name; b++) {
+        if (ncmds == MAX_COMMANDS) { fprintf(stderr, "too many commands\n"); abort(); }
         struct command *c = &cmds[ncmds];
-        c->name = bindings[i].name;
-        c->fn = bindings[i].fn;
+        c->name = b->name;
+        c->fn = b->fn;
         c->meta = meta_for(c->name);
         if (!c->meta) { fprintf(stderr, "no metadata for command %s\n", c->name); abort(); }
         c->arity = c->meta->arity;
@@ -126,8 +135,8 @@ void commands_init(void)
             parent->subs[parent->nsubs++] = c;
             parent->subs[parent->nsubs] = NULL;
         } else {
-            uint64_t h = name_hash(c->name, strlen(c->name)) & 511;
-            while (htab[h]) h = (h + 1) & 511;
+            uint64_t h = name_hash(c->name, strlen(c->name)) & 1023;
+            while (htab[h]) h = (h + 1) & 1023;
             htab[h] = c;
         }
     }
@@ -135,10 +144,10 @@ void commands_init(void)
 
 struct command *command_lookup(const char *name, size_t len)
 {
-    uint64_t h = name_hash(name, len) & 511;
+    uint64_t h = name_hash(name, len) & 1023;
     while (htab[h]) {
         if (hf_streq(name, len, htab[h]->name)) return htab[h];
-        h = (h + 1) & 511;
+        h = (h + 1) & 1023;
     }
     return NULL;
 }
@@ -212,6 +221,7 @@ static void reject(client *c, struct command *cmd, const char *fmt, ...)
     reply_verrorf(c, fmt, ap);
     va_end(ap);
     if (cmd) BUMP(my_stats()[cmd->idx].rejected, 1);
+    if (c->flags & CLIENT_MULTI) multi_flag_error(c);
 }
 
 static void unknown_command(client *c)
@@ -248,6 +258,17 @@ static void sub_error(client *c, const char *what)
 void reply_unknown_sub(client *c) { sub_error(c, ""); }
 void reply_unknown_sub_or_arity(client *c) { sub_error(c, "or wrong number of arguments for "); }
 
+/* What a RESP2 client with subscriptions may still run (Redis's list). */
+static bool allowed_subscribed(const struct command *cmd)
+{
+    static const char *const ok[] = {"ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe",
+                                     "psubscribe", "punsubscribe", "quit", "reset", NULL};
+    const char *name = cmd->parent ? cmd->parent->name : cmd->name;
+    for (int i = 0; ok[i]; i++)
+        if (!strcmp(ok[i], name)) return true;
+    return false;
+}
+
 void command_dispatch(client *c)
 {
     int64_t start = hf_ustime();
@@ -260,6 +281,7 @@ void command_dispatch(client *c)
             if (!cmd->fn) {
                 reply_unknown_sub(c);
                 BUMP(my_stats()[cmd->idx].rejected, 1);
+                if (c->flags & CLIENT_MULTI) multi_flag_error(c);
                 return;
             }
         } else {
@@ -291,6 +313,12 @@ void command_dispatch(client *c)
         reject(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
         return;
     }
+    if (c->nsubs > 0 && c->resp == 2 && !allowed_subscribed(cmd)) {
+        reject(c, cmd, "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+               "are allowed in this context", cmd->name);
+        return;
+    }
+    if ((c->flags & CLIENT_MULTI) && multi_intercept(c, cmd)) return;
     __atomic_store_n(&c->lastcmd, cmd, __ATOMIC_RELAXED);
     uint64_t errors_before = tl_reply_errors;
     ks_wait_lsn = ks_write_lsn = 0;
@@ -304,6 +332,65 @@ void command_dispatch(client *c)
     if (tl_reply_errors != errors_before) BUMP(st->failed, 1);
     STAT_INC(commands, 1);
     slowlog_record(c, dur);
+    if (__atomic_load_n(&monitors_active, __ATOMIC_RELAXED) > 0) monitor_feed(c, cmd);
+}
+
+/* Runs a command from EXEC's queue: the checks were made when it was
+ * queued.  Statistics and MONITOR as for any command. */
+void command_call(client *c, struct command *cmd)
+{
+    int64_t start = hf_ustime();
+    uint64_t errors_before = tl_reply_errors;
+    __atomic_store_n(&c->lastcmd, cmd, __ATOMIC_RELAXED);
+    cmd->fn(c);
+    int64_t dur = hf_ustime() - start;
+    struct cmdstat *st = &my_stats()[cmd->idx];
+    BUMP(st->calls, 1);
+    BUMP(st->usec, (uint64_t)(dur > 0 ? dur : 0));
+    if (tl_reply_errors != errors_before) BUMP(st->failed, 1);
+    STAT_INC(commands, 1);
+    slowlog_record(c, dur);
+    if (__atomic_load_n(&monitors_active, __ATOMIC_RELAXED) > 0) monitor_feed(c, cmd);
+}
+
+bool command_replay(int db, const char *p, size_t n)
+{
+    static __thread client rc;
+    static __thread hf_arg *argv;
+    static __thread int argv_cap;
+    const char *end = p + n;
+    uint32_t argc;
+    if (!hf_get32(&p, end, &argc) || argc == 0 || argc > n) return false;
+    if ((int)argc > argv_cap) {
+        argv_cap = (int)argc;
+        argv = hf_realloc(argv, sizeof(hf_arg) * argc);
+    }
+    for (uint32_t i = 0; i < argc; i++) {
+        uint32_t len;
+        if (!hf_getstr(&p, end, &argv[i].p, &len)) return false;
+        argv[i].n = len;
+    }
+    struct command *cmd = command_lookup(argv[0].p, argv[0].n);
+    if (cmd && cmd->nsubs && argc >= 2) cmd = command_lookup_sub(cmd, argv[1].p, argv[1].n);
+    if (!cmd || !cmd->fn) return false;
+    rc.flags = CLIENT_REPLAY;
+    rc.resp = 2;
+    rc.authed = true;
+    rc.db = db;
+    rc.argc = (int)argc;
+    rc.argv = argv;
+    rc.olen = rc.osent = 0;
+    ks_now = hf_mstime();
+    ks_replaying = true;
+    cmd->fn(&rc);
+    ks_replaying = false;
+    bool ok = !(rc.olen > 0 && rc.obuf[0] == '-');
+    if (!ok)
+        hf_log(LOG_WARNING, "Replaying '%.*s' from the WAL failed: %.*s", (int)argv[0].n, argv[0].p,
+               (int)(rc.olen > 200 ? 200 : rc.olen - 2), rc.obuf);
+    rc.olen = 0;
+    if (rc.ocap > 1024 * 1024) { hf_free(rc.obuf); rc.obuf = NULL; rc.ocap = 0; }
+    return ok;
 }
 
 /* ---- argument helpers ------------------------------------------------------- */

@@ -52,10 +52,26 @@ struct command *command_lookup(const char *name, size_t len);
 struct command *command_lookup_sub(struct command *parent, const char *name, size_t len);
 /* Runs the command in c->argc/argv: lookup, arity, auth checks, call. */
 void command_dispatch(client *c);
+/* Runs cmd for c without the dispatcher's checks (EXEC's queue: they ran
+ * when the command was queued); keeps the statistics. */
+void command_call(client *c, struct command *cmd);
+/* Recovery: runs a WREC_CMD record's command (u32 argc | argc x (u32 len |
+ * bytes)) on database db with a client of its own, logging nothing and
+ * expiring nothing.  False if the record is malformed, names no command,
+ * or the command fails (the log and the state disagree). */
+bool command_replay(int db, const char *p, size_t n);
 /* Iterate the table (for INFO commandstats, COMMAND) */
 int commands_count(void);
 struct command *command_at(int i);
 void commands_reset_stats(void);
+
+/* A command name bound to its handler.  The core families are listed in
+ * commands.c; each data-type family exports its own table, ending with
+ * {NULL, NULL}, from its file. */
+struct binding { const char *name; cmd_fn *fn; };
+extern const struct binding hash_bindings[], list_bindings[], set_bindings[],
+    zset_bindings[], bitmap_bindings[], sort_bindings[], multi_bindings[],
+    pubsub_bindings[], blocking_bindings[];
 
 /* Handlers, one family per file */
 #define CMD(name) void name(client *c)

@@ -48,6 +48,13 @@ struct hf_config {
     long long snapshot_wal_bytes;   /* 0 = off */
     int snapshot_keep;
     int snapshot_threads;       /* 0 = online CPUs */
+    /* data types: compact-encoding thresholds, as Redis names them */
+    long long hash_max_listpack_entries, hash_max_listpack_value;
+    int list_max_listpack_size;     /* > 0 entries per node, < 0 node bytes: -1 = 4 KB ... -5 = 64 KB */
+    int list_compress_depth;        /* accepted; nodes are never compressed */
+    long long set_max_intset_entries;
+    long long zset_max_listpack_entries, zset_max_listpack_value;
+    int notify_keyspace_events;     /* NOTIFY_* flags (pubsub.h) */
 };
 
 extern struct hf_config cfg;

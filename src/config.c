@@ -6,6 +6,7 @@
  * "--name value ..." pairs are appended after the file, as Redis does. */
 #include "config.h"
 #include "conf.h"
+#include "pubsub.h"
 #include "commands.h"
 #include "reply.h"
 #include "resp.h"
@@ -31,7 +32,7 @@ void conf_lock(void) { pthread_mutex_lock(&conf_mutex); }
 void conf_unlock(void) { pthread_mutex_unlock(&conf_mutex); }
 const char *conf_file(void) { return config_file; }
 
-enum ctype { C_BOOL, C_INT, C_LL, C_MEM, C_STR, C_ENUM, C_BIND };
+enum ctype { C_BOOL, C_INT, C_LL, C_MEM, C_STR, C_ENUM, C_BIND, C_NOTIFY };
 enum { IMMUTABLE = 1, SENSITIVE = 2 };
 
 struct enumval { const char *name; int val; };
@@ -90,6 +91,14 @@ static const struct directive table[] = {
     {"snapshot-wal-bytes", C_MEM, &cfg.snapshot_wal_bytes, "1gb", 0, LLONG_MAX, 0, NULL},
     {"snapshot-keep", C_INT, &cfg.snapshot_keep, "3", 1, 1000, 0, NULL},
     {"snapshot-threads", C_INT, &cfg.snapshot_threads, "0", 0, 256, 0, NULL},
+    {"hash-max-listpack-entries", C_LL, &cfg.hash_max_listpack_entries, "128", 0, LONG_MAX, 0, NULL},
+    {"hash-max-listpack-value", C_LL, &cfg.hash_max_listpack_value, "64", 0, LONG_MAX, 0, NULL},
+    {"list-max-listpack-size", C_INT, &cfg.list_max_listpack_size, "-2", INT_MIN, INT_MAX, 0, NULL},
+    {"list-compress-depth", C_INT, &cfg.list_compress_depth, "0", 0, INT_MAX, 0, NULL},
+    {"set-max-intset-entries", C_LL, &cfg.set_max_intset_entries, "512", 0, LONG_MAX, 0, NULL},
+    {"zset-max-listpack-entries", C_LL, &cfg.zset_max_listpack_entries, "128", 0, LONG_MAX, 0, NULL},
+    {"zset-max-listpack-value", C_LL, &cfg.zset_max_listpack_value, "64", 0, LONG_MAX, 0, NULL},
+    {"notify-keyspace-events", C_NOTIFY, &cfg.notify_keyspace_events, "", 0, 0, 0, NULL},
 };
 #define NDIRECTIVES (sizeof table / sizeof table[0])
 
@@ -172,6 +181,13 @@ static const char *apply(const struct directive *d, int argc, char **argv, char 
         cfg.nbind = 0;
         for (int i = 0; i < argc; i++) cfg.bind[cfg.nbind++] = hf_strdup(argv[i]);
         return NULL;
+    case C_NOTIFY: {
+        int f = notify_parse(argv[0], strlen(argv[0]));
+        if (f < 0) return "Invalid event class character. Use 'Ag$lshzxeKEtmd'.";
+        __atomic_store_n((int *)d->ptr, f, __ATOMIC_RELAXED);
+        __atomic_store_n(&notify_flags, f, __ATOMIC_RELAXED);
+        return NULL;
+    }
     }
     return "unknown type";
 }
@@ -197,6 +213,9 @@ static const char *value_of(const struct directive *d, char *buf, size_t len)
             if (e->val == v) return e->name;
         return "";
     }
+    case C_NOTIFY:
+        notify_format(__atomic_load_n((int *)d->ptr, __ATOMIC_RELAXED), buf, len);
+        return buf;
     case C_BIND: {
         size_t o = 0;
         buf[0] = '\0';

@@ -1,6 +1,11 @@
 /* keyspace.c — see keyspace.h. */
 #include "config.h"
 #include "keyspace.h"
+#include "blocking.h"
+#include "multi.h"
+#include "pubsub.h"
+#include "commands.h"
+#include "log.h"
 #include "stats.h"
 #include "wal.h"
 #include "util.h"
@@ -94,9 +99,18 @@ struct stage {
     bool all;                   /* a whole-keyspace effect, or too many shards */
 };
 static __thread struct stage stg;
+static __thread hf_buf ser_tmp;     /* a collection's serialised form */
+
+__thread bool ks_holding;
+__thread bool ks_replaying;
+static __thread struct {
+    shard **sh;                 /* held shards, ascending (NULL: all) */
+    int n;
+} hold;
 
 static void stage_add(const struct wal_rec *r, shard *s)
 {
+    if (ks_replaying) return;
     size_t plen = wal_encode_payload(r, NULL);
     if (stg.cap - stg.len < plen + 4) {
         size_t cap = stg.cap ? stg.cap : 256;
@@ -116,10 +130,16 @@ static void stage_add(const struct wal_rec *r, shard *s)
     else stg.all = true;
 }
 
-/* Commits the staged effects; called with their shard locks still held. */
+/* Commits the staged effects; called with their shard locks still held.
+ * Blocked clients whose keys got elements are served first, so that their
+ * pops are in the same record as the push that fed them. */
 static void stage_flush(void)
 {
-    if (stg.n == 0) return;
+    bool posts = block_nready > 0 && (block_serve_ready(), true);
+    if (stg.n == 0) {
+        if (posts) block_after_commit(0);
+        return;
+    }
     uint64_t lsn;
     if (stg.n == 1) {
         lsn = wal_log_payload(stg.buf + 4, stg.len - 4);
@@ -139,6 +159,7 @@ static void stage_flush(void)
     stg.len = 0;
     stg.n = stg.nsh = 0;
     stg.all = false;
+    if (posts) block_after_commit(lsn);
     if (stg.cap > 1024 * 1024) {   /* do not keep a huge MSET's buffer */
         hf_free(stg.buf);
         stg.buf = NULL;
@@ -148,17 +169,26 @@ static void stage_flush(void)
 
 void ks_thread_exit(void)
 {
+    hf_buf_free(&ser_tmp);
     hf_free(stg.buf);
     stg.buf = NULL;
     stg.cap = stg.len = 0;
 }
 
+/* Every change to a key passes here (logged or not): WATCH sees it. */
+static inline void touched(shard *s, int db, const char *key, size_t n)
+{
+    if (s->nwatch) multi_touch_key(s, db, key, n);
+}
+
 static void log_set(kref *k, int db, const kentry *e)
 {
+    touched(k->s, db, k->p, k->n);
+    if (e->val->type == OBJ_LIST || e->val->type == OBJ_ZSET) ks_signal_ready(k, db);
     if (!wal_enabled()) return;
     char scratch[24];
     size_t vlen;
-    const char *v = obj_serialize(e->val, scratch, &vlen);
+    const char *v = obj_serialize(e->val, scratch, &ser_tmp, &vlen);
     struct wal_rec r = {.type = WREC_SET, .objtype = e->val->type, .enc = e->val->enc,
                         .db = (uint32_t)db, .shard = k->s->id, .expire = e->expire,
                         .key = k->p, .klen = (uint32_t)k->n, .val = v, .vlen = (uint32_t)vlen};
@@ -167,6 +197,7 @@ static void log_set(kref *k, int db, const kentry *e)
 
 static void log_key(kref *k, int db, int type, int64_t when)
 {
+    touched(k->s, db, k->p, k->n);
     if (!wal_enabled()) return;
     struct wal_rec r = {.type = (uint8_t)type, .db = (uint32_t)db, .shard = k->s->id, .expire = when,
                         .key = k->p, .klen = (uint32_t)k->n};
@@ -176,14 +207,62 @@ static void log_key(kref *k, int db, int type, int64_t when)
 /* Whole-keyspace record: every shard is locked by the caller. */
 static void log_global(int type, int db, int64_t arg)
 {
+    if (type == WREC_FLUSHALL) multi_touch_all();
+    else multi_touch_db(db);
+    if (type == WREC_SWAPDB) multi_touch_db((int)arg);
     if (!wal_enabled()) return;
     struct wal_rec r = {.type = (uint8_t)type, .db = (uint32_t)db, .shard = 0xffffffffu, .expire = arg};
     stage_add(&r, NULL);
 }
 
-void ks_lock(shard *s) { pthread_mutex_lock(&s->lock); }
+void ks_log_cmd(kref *k, int db, int argc, const hf_arg *argv)
+{
+    touched(k->s, db, k->p, k->n);
+    if (!wal_enabled() || ks_replaying) return;
+    static __thread hf_buf enc;
+    enc.len = 0;
+    hf_buf_put32(&enc, (uint32_t)argc);
+    for (int i = 0; i < argc; i++) {
+        hf_buf_put32(&enc, (uint32_t)argv[i].n);
+        hf_buf_put(&enc, argv[i].p, argv[i].n);
+    }
+    struct wal_rec r = {.type = WREC_CMD, .db = (uint32_t)db, .shard = k->s->id,
+                        .key = k->p, .klen = (uint32_t)k->n, .val = enc.p, .vlen = (uint32_t)enc.len};
+    stage_add(&r, k->s);
+    if (enc.cap > 1024 * 1024) hf_buf_free(&enc);
+}
+
+void ks_signal_ready(kref *k, int db)
+{
+    if (k->s->nblocked) block_key_ready(k->s, db, k->p, k->n);
+}
+
+/* In a transaction the shards are held already: a handler's lock or
+ * unlock is a no-op, but it must be one of the held shards. */
+static bool held(shard *s)
+{
+    if (!hold.sh) return true;
+    for (int i = 0; i < hold.n; i++)
+        if (hold.sh[i] == s) return true;
+    return false;
+}
+
+static void hold_check(shard *s)
+{
+    if (held(s)) return;
+    hf_log(LOG_WARNING, "BUG: a command in a transaction touched shard %u it did not declare", s->id);
+    abort();
+}
+
+void ks_lock(shard *s)
+{
+    if (ks_holding) { hold_check(s); return; }
+    pthread_mutex_lock(&s->lock);
+}
+
 void ks_unlock(shard *s)
 {
+    if (ks_holding) return;
     stage_flush();
     pthread_mutex_unlock(&s->lock);
 }
@@ -207,6 +286,10 @@ static int distinct_shards(kref *refs, int n, shard **out)
 
 void ks_lock_refs(kref *refs, int n)
 {
+    if (ks_holding) {
+        for (int i = 0; i < n; i++) hold_check(refs[i].s);
+        return;
+    }
     if (n == 1) { ks_lock(refs[0].s); return; }
     shard *small[16];
     shard **v = n <= 16 ? small : hf_malloc(sizeof(shard *) * (size_t)n);
@@ -217,6 +300,7 @@ void ks_lock_refs(kref *refs, int n)
 
 void ks_unlock_refs(kref *refs, int n)
 {
+    if (ks_holding) return;
     if (n == 1) { ks_unlock(refs[0].s); return; }
     stage_flush();
     shard *small[16];
@@ -228,13 +312,51 @@ void ks_unlock_refs(kref *refs, int n)
 
 void ks_lock_all(void)
 {
-    for (uint32_t i = 0; i < nshards; i++) ks_lock(&shards[i]);
+    if (ks_holding) {
+        if (hold.sh) {
+            hf_log(LOG_WARNING, "BUG: a command in a transaction locked every shard without declaring it");
+            abort();
+        }
+        return;
+    }
+    for (uint32_t i = 0; i < nshards; i++) pthread_mutex_lock(&shards[i].lock);
 }
 
 void ks_unlock_all(void)
 {
+    if (ks_holding) return;
     stage_flush();
     for (uint32_t i = nshards; i-- > 0;) pthread_mutex_unlock(&shards[i].lock);
+}
+
+void ks_hold_refs(kref *refs, int n)
+{
+    hold.sh = hf_malloc(sizeof(shard *) * (size_t)(n ? n : 1));
+    hold.n = n ? distinct_shards(refs, n, hold.sh) : 0;
+    for (int i = 0; i < hold.n; i++) pthread_mutex_lock(&hold.sh[i]->lock);
+    ks_holding = true;
+}
+
+void ks_hold_all(void)
+{
+    for (uint32_t i = 0; i < nshards; i++) pthread_mutex_lock(&shards[i].lock);
+    hold.sh = NULL;
+    hold.n = -1;
+    ks_holding = true;
+}
+
+void ks_hold_end(void)
+{
+    ks_holding = false;
+    stage_flush();
+    if (hold.sh) {
+        for (int i = hold.n - 1; i >= 0; i--) pthread_mutex_unlock(&hold.sh[i]->lock);
+        hf_free(hold.sh);
+        hold.sh = NULL;
+    } else {
+        for (uint32_t i = nshards; i-- > 0;) pthread_mutex_unlock(&shards[i].lock);
+    }
+    hold.n = 0;
 }
 
 kdict *do_ks_dict(shard *s, int db) { return s->db[db]; }
@@ -255,7 +377,9 @@ static kentry *lookup(kref *k, int db)
     kdict *d = k->s->db[db];
     if (!d) return NULL;
     kentry *e = kd_find(d, k->p, k->n, k->hash);
-    if (e && e->expire && ks_now > e->expire) {
+    if (e && e->expire && ks_now > e->expire && !ks_replaying) {
+        touched(k->s, db, k->p, k->n);
+        notify_keyspace_event(NOTIFY_EXPIRED, "expired", k->p, k->n, db);
         kd_delete(d, k->p, k->n, k->hash);
         publish_size(k->s, db);
         STAT_INC(expired_keys, 1);
@@ -283,12 +407,18 @@ kentry *do_ks_lookup_write(kref *k, int db)
     return lookup(k, db);
 }
 
-kentry *do_ks_add(kref *k, int db, hobj *val)
+kentry *do_ks_add_quiet(kref *k, int db, hobj *val)
 {
     kdict *d = dict_for_write(k->s, db);
     val->atime = (uint32_t)(ks_now / 1000);
     kentry *e = kd_add(d, k->p, k->n, k->hash, val);
     publish_size(k->s, db);
+    return e;
+}
+
+kentry *do_ks_add(kref *k, int db, hobj *val)
+{
+    kentry *e = do_ks_add_quiet(k, db, val);
     log_set(k, db, e);
     return e;
 }
@@ -478,6 +608,8 @@ uint64_t ks_active_expire(uint32_t first, uint32_t n, int64_t budget_us)
                 cur = kd_scan(d, cur, expire_cb, &c);
                 for (int i = 0; i < c.n; i++) {
                     kentry *e = c.victims[i];
+                    touched(s, db, e->key, e->klen);
+                    notify_keyspace_event(NOTIFY_EXPIRED, "expired", e->key, e->klen, db);
                     kd_delete(d, e->key, e->klen, hf_hash(e->key, e->klen));
                 }
                 expired += (uint64_t)c.n;
@@ -574,6 +706,10 @@ bool ks_apply_record(const struct wal_rec *r, uint64_t lsn, const uint64_t *snap
         bool ok = do_apply_record(r, lsn, snap_lsn, NULL);
         ks_unlock_all();
         return ok;
+    }
+    if (r->type == WREC_CMD) {
+        if (r->db >= (uint32_t)ndbs) return false;
+        return command_replay((int)r->db, r->val, r->vlen);   /* the handler locks */
     }
     kref k;
     ks_ref(&k, r->key, r->klen);

@@ -23,6 +23,12 @@ typedef struct shard {
     uint64_t *expire_cursor;    /* active expiry: one scan cursor per database */
     uint64_t *db_keys;          /* mirror of table sizes for lock-free reads */
     uint64_t last_lsn;          /* LSN of the last WAL record applied here */
+    /* keys WATCHed (multi.c) and waited on by blocked clients (blocking.c),
+     * under the shard lock; the counts let writers skip the lookups */
+    void *watch;
+    uint32_t nwatch;
+    void *blocked;
+    uint32_t nblocked;
 } __attribute__((aligned(64))) shard;
 
 /* A key resolved to its hash and shard. */
@@ -50,6 +56,20 @@ void ks_unlock_refs(kref *refs, int n);
 void ks_lock_all(void);
 void ks_unlock_all(void);
 
+/* Transactions (EXEC): holds the shards of refs (ascending order), or all
+ * of them, until ks_hold_end().  Meanwhile the calling thread's ks_lock*
+ * and ks_unlock* calls do nothing (the queued commands' handlers still make
+ * them; a shard outside the held set is a bug and aborts), and every
+ * effect goes into one WAL record that ks_hold_end() commits before it
+ * releases the locks. */
+void ks_hold_refs(kref *refs, int n);
+void ks_hold_all(void);
+void ks_hold_end(void);
+extern __thread bool ks_holding;
+/* True while recovery replays the WAL on this thread: lookups do not
+ * expire keys and nothing is logged. */
+extern __thread bool ks_replaying;
+
 /* The time used for expiry decisions by the running command (ms). */
 extern __thread int64_t ks_now;
 /* Highest LSN the running command wrote or read (its reply may leave only
@@ -64,6 +84,19 @@ kentry *do_ks_lookup(kref *k, int db);
 kentry *do_ks_lookup_write(kref *k, int db);
 /* Adds a key that is known not to exist; the keyspace owns val. */
 kentry *do_ks_add(kref *k, int db, hobj *val);
+/* The same, logging nothing: for a collection a command creates and then
+ * fills, whose changes it logs with ks_log_cmd (replayed, that command
+ * creates the key itself). */
+kentry *do_ks_add_quiet(kref *k, int db, hobj *val);
+/* Logs a change made in place to the value of k (a collection): argv is a
+ * command that, run by this server on the key's state before the change,
+ * gives the state after it.  Usually the client's own command; commands
+ * that are not deterministic or read other keys log what they did instead
+ * (SPOP logs SREM of the members it popped, SMOVE an SREM and an SADD). */
+void ks_log_cmd(kref *k, int db, int argc, const hf_arg *argv);
+/* Tells blocked clients that k may have become non-empty (LPUSH, ZADD...);
+ * do_ks_add/do_ks_set call it for lists and sorted sets themselves. */
+void ks_signal_ready(kref *k, int db);
 /* Sets key to val (replacing any value); keeps or clears the expiry. */
 kentry *do_ks_set(kref *k, int db, hobj *val, bool keepttl);
 /* The entry's value becomes val (the old one is freed unless it is val: a

@@ -13,6 +13,9 @@
  * reading pauses while more than OUTPUT_PAUSE bytes are pending. */
 #include "config.h"
 #include "net.h"
+#include "blocking.h"
+#include "multi.h"
+#include "pubsub.h"
 #include "commands.h"
 #include "conf.h"
 #include "keyspace.h"
@@ -50,6 +53,16 @@ struct pending_conn {
     struct pending_conn *next;
 };
 
+/* Work another thread hands to a client's owner (client_post). */
+struct task {
+    uint64_t id;
+    client_task_fn *fn;
+    void *arg;
+    struct task *next;
+};
+
+#define ID_BUCKETS 4096
+
 struct worker {
     int id;
     pthread_t thread;
@@ -64,6 +77,8 @@ struct worker {
     struct event *durable_ev;       /* activated by the WAL thread */
     client *parked;                 /* clients holding replies for the WAL */
     int nparked;                    /* shared (atomic) */
+    struct task *tasks, *tasks_tail;   /* FIFO, under inbox_lock */
+    client *by_id[ID_BUCKETS];      /* this worker's clients by id (owner only) */
 };
 
 static struct worker *workers;
@@ -210,6 +225,9 @@ static void client_new(struct worker *w, int fd, bool is_unix)
     resp_set_max_bulk(c->rp, CONF_GET(proto_max_bulk_len));
     c->rev = event_new(w->base, fd, EV_READ | EV_PERSIST, on_read, c);
     c->wev = event_new(w->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
+    client **b = &w->by_id[c->id & (ID_BUCKETS - 1)];
+    c->id_next = *b;
+    *b = c;
     clients_lock();
     c->next = reg_head;
     if (reg_head) reg_head->prev = c;
@@ -278,6 +296,13 @@ static void on_durable(evutil_socket_t fd, short what, void *arg)
 static void client_free(client *c)
 {
     if (c->parked) unpark(c);
+    /* other modules first: they may still look c up by id */
+    if (c->mstate) multi_client_free(c);
+    if (c->bstate) block_client_free(c);
+    if (c->pstate || (c->flags & CLIENT_MONITOR)) pubsub_client_free(c);
+    client **b = &c->w->by_id[c->id & (ID_BUCKETS - 1)];
+    while (*b != c) b = &(*b)->id_next;
+    *b = c->id_next;
     clients_lock();
     if (c->prev) c->prev->next = c->next; else reg_head = c->next;
     if (c->next) c->next->prev = c->prev;
@@ -307,7 +332,8 @@ static bool process_input(client *c)
     int argc;
     hf_arg *argv;
     int rc;
-    while (!(c->flags & CLIENT_CLOSE_AFTER_REPLY) && (rc = resp_next(c->rp, &argc, &argv)) == RESP_CMD) {
+    while (!(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_BLOCKED)) &&
+           (rc = resp_next(c->rp, &argc, &argv)) == RESP_CMD) {
         c->argc = argc;
         c->argv = argv;
         command_dispatch(c);
@@ -317,7 +343,7 @@ static bool process_input(client *c)
             return false;
         }
     }
-    if (!(c->flags & CLIENT_CLOSE_AFTER_REPLY) && resp_error(c->rp)) {
+    if (!(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_BLOCKED)) && resp_error(c->rp)) {
         reply_errorf(c, "ERR %s", resp_error(c->rp));
         hf_log(LOG_VERBOSE, "Protocol error (%s) from client: id=%llu addr=%s",
                resp_error(c->rp), (unsigned long long)c->id, c->addr);
@@ -446,6 +472,43 @@ int client_describe(client *c, char *buf, size_t len)
         c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");
 }
 
+/* ---- work for a client from other threads -------------------------------------- */
+
+struct worker *client_worker(client *c) { return c->w; }
+struct event_base *client_base(client *c) { return c->w->base; }
+
+void client_post(struct worker *w, uint64_t id, client_task_fn *fn, void *arg)
+{
+    struct task *t = hf_malloc(sizeof *t);
+    t->id = id;
+    t->fn = fn;
+    t->arg = arg;
+    t->next = NULL;
+    pthread_mutex_lock(&w->inbox_lock);
+    if (w->tasks_tail) w->tasks_tail->next = t; else w->tasks = t;
+    w->tasks_tail = t;
+    pthread_mutex_unlock(&w->inbox_lock);
+    event_active(w->inbox_ev, EV_READ, 1);
+}
+
+static client *client_by_id(struct worker *w, uint64_t id)
+{
+    client *c = w->by_id[id & (ID_BUCKETS - 1)];
+    while (c && c->id != id) c = c->id_next;
+    return c;
+}
+
+void client_block(client *c) { c->flags |= CLIENT_BLOCKED; }
+
+void client_unblock(client *c)
+{
+    c->flags &= ~(unsigned)CLIENT_BLOCKED;
+    /* commands that arrived meanwhile wait in the buffer */
+    if (resp_pending(c->rp)) event_active(c->rev, EV_READ, 1);
+}
+
+void client_reply_ready(client *c) { client_flush(c); }
+
 /* ---- workers ---------------------------------------------------------------- */
 
 static void on_inbox(evutil_socket_t fd, short what, void *arg)
@@ -454,7 +517,16 @@ static void on_inbox(evutil_socket_t fd, short what, void *arg)
     pthread_mutex_lock(&w->inbox_lock);
     struct pending_conn *list = w->inbox;
     w->inbox = NULL;
+    struct task *tasks = w->tasks;
+    w->tasks = w->tasks_tail = NULL;
     pthread_mutex_unlock(&w->inbox_lock);
+    while (tasks) {
+        struct task *next = tasks->next;
+        ks_now = hf_mstime();
+        tasks->fn(client_by_id(w, tasks->id), tasks->arg);
+        hf_free(tasks);
+        tasks = next;
+    }
     while (list) {
         struct pending_conn *next = list->next;
         client_new(w, list->fd, list->is_unix);

@@ -38,6 +38,26 @@ void net_reset_stats(void);
 /* Called by the WAL thread when the acknowledged LSN advanced (or the log
  * failed): wakes the workers that hold replies. */
 void net_notify_durable(void);
+/* ---- work for a client from another thread (blocking pops, Pub/Sub) ----
+ * client_post queues fn(c, arg) to run on worker w, the owner of client id,
+ * in the order posted; c is NULL if that client has closed meanwhile (fn
+ * must then just free arg).  Any thread. */
+struct worker;
+struct event_base;
+typedef void client_task_fn(client *c, void *arg);
+void client_post(struct worker *w, uint64_t id, client_task_fn *fn, void *arg);
+/* The rest: the owning worker's thread only. */
+struct worker *client_worker(client *c);
+struct event_base *client_base(client *c);
+/* A blocking command without a reply yet: no further command of c runs
+ * until client_unblock (after the reply was written). */
+void client_block(client *c);
+void client_unblock(client *c);
+/* Sends what was appended to c's output outside command processing
+ * (served pops, published messages).  May free c (a write error): do not
+ * touch c afterwards. */
+void client_reply_ready(client *c);
+
 /* Cached figures refreshed by the main thread's cron */
 size_t net_used_memory(void);
 size_t net_peak_memory(void);

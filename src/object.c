@@ -1,6 +1,7 @@
 /* object.c — see object.h. */
 #include "config.h"
 #include "object.h"
+#include "types.h"
 #include "util.h"
 
 #include <string.h>
@@ -45,14 +46,37 @@ hobj *obj_string(const char *p, size_t n)
     return o;
 }
 
+hobj *obj_collection(int type, int enc, void *ptr)
+{
+    hobj *o = hf_malloc(sizeof(hobj));
+    o->type = (uint8_t)type;
+    o->enc = (uint8_t)enc;
+    o->unused = 0;
+    o->atime = 0;
+    o->u.ptr = ptr;
+    return o;
+}
+
 void obj_free(hobj *o)
 {
     if (!o) return;
+    switch (o->type) {
+    case OBJ_LIST: list_free(o); return;
+    case OBJ_SET: set_free(o); return;
+    case OBJ_HASH: hash_free(o); return;
+    case OBJ_ZSET: zset_free(o); return;
+    }
     hf_free(o);
 }
 
 hobj *obj_dup(const hobj *o)
 {
+    switch (o->type) {
+    case OBJ_LIST: return list_dup(o);
+    case OBJ_SET: return set_dup(o);
+    case OBJ_HASH: return hash_dup(o);
+    case OBJ_ZSET: return zset_dup(o);
+    }
     if (o->enc == ENC_INT) return obj_int(o->u.i);
     hobj *n = obj_string_raw(o->data, o->u.s.len, o->u.s.len);
     n->enc = o->enc;
@@ -106,13 +130,28 @@ hobj *obj_make_raw(hobj *o, size_t newlen)
     return o;
 }
 
-const char *obj_serialize(const hobj *o, char *scratch, size_t *len)
+const char *obj_serialize(const hobj *o, char *scratch, hf_buf *tmp, size_t *len)
 {
-    return obj_str(o, scratch, len);
+    if (o->type == OBJ_STRING) return obj_str(o, scratch, len);
+    tmp->len = 0;
+    switch (o->type) {
+    case OBJ_LIST: list_serialize(o, tmp); break;
+    case OBJ_SET: set_serialize(o, tmp); break;
+    case OBJ_HASH: hash_serialize(o, tmp); break;
+    case OBJ_ZSET: zset_serialize(o, tmp); break;
+    }
+    *len = tmp->len;
+    return tmp->p ? tmp->p : "";
 }
 
 hobj *obj_deserialize(int type, int enc, const char *p, size_t n)
 {
+    switch (type) {
+    case OBJ_LIST: return list_deserialize(p, n);
+    case OBJ_SET: return set_deserialize(p, n);
+    case OBJ_HASH: return hash_deserialize(p, n);
+    case OBJ_ZSET: return zset_deserialize(p, n);
+    }
     if (type != OBJ_STRING) return NULL;
     if (enc == ENC_INT) {
         long long v;
@@ -143,11 +182,22 @@ const char *obj_enc_name(const hobj *o)
     case ENC_INT: return "int";
     case ENC_EMBSTR: return "embstr";
     case ENC_RAW: return "raw";
+    case ENC_HT: return "hashtable";
+    case ENC_INTSET: return "intset";
+    case ENC_SKIPLIST: return "skiplist";
+    case ENC_QUICKLIST: return "quicklist";
+    case ENC_LISTPACK: return "listpack";
     }
     return "unknown";
 }
 
 size_t obj_memory_usage(const hobj *o)
 {
+    switch (o->type) {
+    case OBJ_LIST: return list_mem(o);
+    case OBJ_SET: return set_mem(o);
+    case OBJ_HASH: return hash_mem(o);
+    case OBJ_ZSET: return zset_mem(o);
+    }
     return hf_malloc_size((void *)o);
 }

@@ -5,7 +5,12 @@
  * canonical form are kept as int64 (encoding "int", as Redis).  Short
  * strings are "embstr", longer or modified-in-place ones "raw" — the names
  * OBJECT ENCODING reports; the storage is the same inline block.  An hobj
- * is owned by exactly one keyspace entry; it is never shared. */
+ * is owned by exactly one keyspace entry; it is never shared.
+ *
+ * Collections (lists, sets, hashes, sorted sets) keep their structure
+ * behind u.ptr; the header never moves while the value lives, so a
+ * command may change a collection in place through e->val.  Their
+ * functions are in types.h (one file per type: t_list.c ...). */
 #ifndef HF_OBJECT_H
 #define HF_OBJECT_H
 
@@ -14,7 +19,11 @@
 #include <stdbool.h>
 
 enum { OBJ_STRING = 0, OBJ_LIST = 1, OBJ_SET = 2, OBJ_ZSET = 3, OBJ_HASH = 4 };
-enum { ENC_RAW = 0, ENC_INT = 1, ENC_EMBSTR = 8 };
+/* Encodings, numbered as Redis numbers them; OBJECT ENCODING names them. */
+enum {
+    ENC_RAW = 0, ENC_INT = 1, ENC_HT = 2, ENC_INTSET = 6, ENC_SKIPLIST = 7,
+    ENC_EMBSTR = 8, ENC_QUICKLIST = 9, ENC_LISTPACK = 11,
+};
 
 #define EMBSTR_LIMIT 44   /* OBJ_ENCODING_EMBSTR_SIZE_LIMIT in Redis */
 
@@ -52,10 +61,17 @@ bool obj_getll(const hobj *o, long long *v);
 hobj *obj_make_raw(hobj *o, size_t newlen);
 
 /* Serialised form of a value for the WAL and snapshots: the bytes of a
- * string.  Returns a pointer to the bytes (scratch used for integers). */
-const char *obj_serialize(const hobj *o, char *scratch, size_t *len);
-/* Rebuilds a value from obj_serialize's bytes; NULL if type/enc unknown. */
+ * string, or a collection's canonical form (types.h), written into tmp
+ * (its contents are replaced).  Returns a pointer to the bytes (scratch,
+ * >= 24 bytes, used for integers; tmp for collections). */
+struct hf_buf;
+const char *obj_serialize(const hobj *o, char *scratch, struct hf_buf *tmp, size_t *len);
+/* Rebuilds a value from obj_serialize's bytes; NULL if the type or the
+ * encoding is unknown or the bytes are malformed.  A collection gets the
+ * encoding its size calls for now, whatever enc says. */
 hobj *obj_deserialize(int type, int enc, const char *p, size_t n);
+/* A new hobj of a collection type around ptr (the type file's structure). */
+hobj *obj_collection(int type, int enc, void *ptr);
 
 const char *obj_type_name(int type);
 const char *obj_enc_name(const hobj *o);

@@ -117,7 +117,7 @@ struct part_job {
     uint64_t *shard_lsn;            /* indexed by shard id (shared array) */
 };
 
-struct ser_ctx { struct buf *b; uint32_t db; uint64_t n; int64_t now; };
+struct ser_ctx { struct buf *b; uint32_t db; uint64_t n; int64_t now; hf_buf *tmp; };
 
 static void ser_entry(void *arg, kentry *e)
 {
@@ -125,7 +125,7 @@ static void ser_entry(void *arg, kentry *e)
     if (e->expire && c->now > e->expire) return;   /* logically gone */
     char scratch[24];
     size_t vlen;
-    const char *v = obj_serialize(e->val, scratch, &vlen);
+    const char *v = obj_serialize(e->val, scratch, c->tmp, &vlen);
     uint8_t *w = buf_grow(c->b, 24 + e->klen + vlen);
     w[0] = e->val->type;
     w[1] = e->val->enc;
@@ -148,6 +148,7 @@ static void *write_part(void *arg)
     if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10) != 0)
         hf_log(LOG_VERBOSE, "Snapshot: can't lower the thread's priority: %s", strerror(errno));
     struct buf b = {0};
+    hf_buf tmp = {0};           /* a collection's serialised form */
     j->status = -1;
     int fd = open(j->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
@@ -181,7 +182,7 @@ static void *write_part(void *arg)
         uint8_t *sh = buf_grow(&b, 24);
         memcpy(sh, "SHRD", 4);
         put32(sh + 4, sid);
-        struct ser_ctx c = {&b, 0, 0, hf_mstime()};
+        struct ser_ctx c = {&b, 0, 0, hf_mstime(), &tmp};
         int64_t t0 = hf_monotonic_us();
         ks_lock(s);
         uint64_t lsn = wal_snapshot_lsn();
@@ -213,12 +214,14 @@ static void *write_part(void *arg)
     if (fsync(fd) != 0) goto io_error;
     close(fd);
     hf_free(b.p);
+    hf_buf_free(&tmp);
     j->status = 0;
     return NULL;
 io_error:
     hf_log(LOG_WARNING, "Snapshot: writing %s failed: %s", j->path, strerror(errno));
     close(fd);
     hf_free(b.p);
+    hf_buf_free(&tmp);
     return NULL;
 }
 

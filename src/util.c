@@ -445,8 +445,78 @@ uint64_t hf_rand64(void)
         hf_random_bytes(&s, sizeof s);
         if (s == 0) s = 0x9E3779B97F4A7C15ULL;
     }
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    return s;
+    /* xorshift64*: the multiply spreads the state so that the low bits
+     * (what "% n" uses) are not linear in the previous output */
+    s ^= s >> 12;
+    s ^= s << 25;
+    s ^= s >> 27;
+    return s * 0x2545F4914F6CDD1DULL;
+}
+
+/* ---- hf_buf ---------------------------------------------------------------- */
+
+void hf_buf_reserve(hf_buf *b, size_t more)
+{
+    if (b->cap - b->len >= more) return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap - b->len < more) cap *= 2;
+    b->p = hf_realloc(b->p, cap);
+    b->cap = cap;
+}
+
+void hf_buf_put(hf_buf *b, const void *p, size_t n)
+{
+    hf_buf_reserve(b, n);
+    if (n) memcpy(b->p + b->len, p, n);
+    b->len += n;
+}
+
+/* The formats are little-endian by definition; every machine we build for
+ * is too, which the static assertion below keeps honest. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "on-disk formats assume little-endian");
+
+void hf_buf_put32(hf_buf *b, uint32_t v) { hf_buf_put(b, &v, 4); }
+void hf_buf_put64(hf_buf *b, uint64_t v) { hf_buf_put(b, &v, 8); }
+void hf_buf_putd(hf_buf *b, double d) { hf_buf_put(b, &d, 8); }
+
+void hf_buf_free(hf_buf *b)
+{
+    hf_free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+bool hf_get32(const char **p, const char *end, uint32_t *v)
+{
+    if (end - *p < 4) return false;
+    memcpy(v, *p, 4);
+    *p += 4;
+    return true;
+}
+
+bool hf_get64(const char **p, const char *end, uint64_t *v)
+{
+    if (end - *p < 8) return false;
+    memcpy(v, *p, 8);
+    *p += 8;
+    return true;
+}
+
+bool hf_getd(const char **p, const char *end, double *d)
+{
+    if (end - *p < 8) return false;
+    memcpy(d, *p, 8);
+    *p += 8;
+    return true;
+}
+
+bool hf_getstr(const char **p, const char *end, const char **s, uint32_t *n)
+{
+    const char *q = *p;
+    uint32_t len;
+    if (!hf_get32(&q, end, &len) || (size_t)(end - q) < len) return false;
+    *s = q;
+    *n = len;
+    *p = q + len;
+    return true;
 }

@@ -52,6 +52,22 @@ uint64_t hf_hash_nocase(const void *data, size_t len);
 /* Case-insensitive compare of a counted string with a C string */
 bool hf_streq(const char *s, size_t len, const char *lit);
 
+/* A growable byte buffer (serialisation, scratch space). */
+typedef struct hf_buf { char *p; size_t len, cap; } hf_buf;
+void hf_buf_reserve(hf_buf *b, size_t more);     /* room for more bytes */
+void hf_buf_put(hf_buf *b, const void *p, size_t n);
+void hf_buf_put32(hf_buf *b, uint32_t v);        /* little-endian */
+void hf_buf_put64(hf_buf *b, uint64_t v);
+void hf_buf_putd(hf_buf *b, double d);           /* IEEE 754, little-endian */
+void hf_buf_free(hf_buf *b);
+/* Reading back what hf_buf_put* wrote: each returns false (and reads
+ * nothing) when fewer than the needed bytes remain in [*p, end). */
+bool hf_get32(const char **p, const char *end, uint32_t *v);
+bool hf_get64(const char **p, const char *end, uint64_t *v);
+bool hf_getd(const char **p, const char *end, double *d);
+/* A u32 length then that many bytes: sets s/n, advances *p. */
+bool hf_getstr(const char **p, const char *end, const char **s, uint32_t *n);
+
 void hf_random_bytes(void *buf, size_t n);
 uint64_t hf_rand64(void);      /* thread-local xorshift, seeded from the OS */
 

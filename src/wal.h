@@ -25,6 +25,10 @@ enum wal_rec_type {
     WREC_GROUP = 7,     /* several effects of one command, applied whole or
                          * not at all: expire = count, val = count x
                          * (u32 length | payload) */
+    WREC_CMD = 8,       /* db, key, val = a command that, run on the key's
+                         * state before, gives its state after: u32 argc |
+                         * argc x (u32 length | bytes) (collections changed
+                         * in place: HSET, LPUSH, ZADD ...) */
 };
 
 enum { FSYNC_ALWAYS = 0, FSYNC_EVERYSEC = 1, FSYNC_NO = 2 };

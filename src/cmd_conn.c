@@ -2,6 +2,8 @@
  * and CLIENT. */
 #include "config.h"
 #include "commands.h"
+#include "multi.h"
+#include "pubsub.h"
 #include "conf.h"
 #include "net.h"
 #include "reply.h"
@@ -15,6 +17,13 @@
 void cmd_ping(client *c)
 {
     if (c->argc > 2) { reply_arity(c, "ping"); return; }
+    if (c->nsubs > 0 && c->resp == 2) {    /* subscribed: a message-shaped reply */
+        reply_array(c, 2);
+        reply_bulk(c, "pong", 4);
+        if (c->argc == 1) reply_bulk(c, "", 0);
+        else reply_bulk(c, c->argv[1].p, c->argv[1].n);
+        return;
+    }
     if (c->argc == 1) reply_raw(c, "+PONG\r\n", 7);
     else reply_bulk(c, c->argv[1].p, c->argv[1].n);
 }
@@ -169,6 +178,11 @@ void cmd_select(client *c)
 
 void cmd_reset(client *c)
 {
+    /* out of MULTI (and WATCH), subscriptions and MONITOR, as Redis's
+     * clearClientConnectionState */
+    if (c->mstate) multi_client_free(c);
+    if (c->pstate || (c->flags & CLIENT_MONITOR)) pubsub_client_free(c);
+    c->flags &= ~(unsigned)(CLIENT_MULTI | CLIENT_MONITOR);
     __atomic_store_n(&c->db, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&c->resp, 2, __ATOMIC_RELAXED);
     __atomic_and_fetch(&c->flags, ~(unsigned)CLIENT_NO_EVICT, __ATOMIC_RELAXED);

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "commands.h"
 #include "keyspace.h"
+#include "pubsub.h"
 #include "object.h"
 #include "reply.h"
 #include "stats.h"
@@ -132,7 +133,10 @@ static void del_generic(client *c)
     long long deleted = 0;
     ks_lock_refs(refs, n);
     for (int i = 0; i < n; i++)
-        if (do_ks_delete(&refs[i], c->db)) deleted++;
+        if (do_ks_delete(&refs[i], c->db)) {
+            deleted++;
+            notify_keyspace_event(NOTIFY_GENERIC, "del", refs[i].p, refs[i].n, c->db);
+        }
     ks_unlock_refs(refs, n);
     refs_free(small, refs);
     reply_int(c, deleted);
@@ -437,6 +441,8 @@ static void rename_generic(client *c, bool nx)
     do_ks_delete(&refs[0], c->db);
     kentry *dst = do_ks_add(&refs[1], c->db, val);
     if (expire) do_ks_set_expire(&refs[1], c->db, dst, expire);
+    notify_keyspace_event(NOTIFY_GENERIC, "rename_from", refs[0].p, refs[0].n, c->db);
+    notify_keyspace_event(NOTIFY_GENERIC, "rename_to", refs[1].p, refs[1].n, c->db);
     ks_unlock_refs(refs, 2);
     if (nx) reply_int(c, 1);
     else reply_ok(c);
@@ -487,6 +493,7 @@ void cmd_copy(client *c)
     }
     kentry *dst = do_ks_add(&refs[1], dstdb, obj_dup(src->val));
     if (expire) do_ks_set_expire(&refs[1], dstdb, dst, expire);
+    notify_keyspace_event(NOTIFY_GENERIC, "copy_to", refs[1].p, refs[1].n, dstdb);
     ks_unlock_refs(refs, 2);
     reply_int(c, 1);
 }
@@ -515,6 +522,8 @@ void cmd_move(client *c)
     do_ks_delete(&k, c->db);
     kentry *dst = do_ks_add(&k, dstdb, val);
     if (expire) do_ks_set_expire(&k, dstdb, dst, expire);
+    notify_keyspace_event(NOTIFY_GENERIC, "move_from", k.p, k.n, c->db);
+    notify_keyspace_event(NOTIFY_GENERIC, "move_to", k.p, k.n, dstdb);
     ks_unlock(k.s);
     reply_int(c, 1);
 }
@@ -596,8 +605,13 @@ static void expire_generic(client *c, const char *name, bool relative, bool seco
         if ((flags & EXP_GT) && (cur == -1 || when <= cur)) goto out;
         if ((flags & EXP_LT) && cur != -1 && when >= cur) goto out;
     }
-    if (when <= ks_now) do_ks_delete(&k, c->db);   /* already expired */
-    else do_ks_set_expire(&k, c->db, e, when);
+    if (when <= ks_now) {   /* already expired */
+        do_ks_delete(&k, c->db);
+        notify_keyspace_event(NOTIFY_GENERIC, "del", k.p, k.n, c->db);
+    } else {
+        do_ks_set_expire(&k, c->db, e, when);
+        notify_keyspace_event(NOTIFY_GENERIC, "expire", k.p, k.n, c->db);
+    }
     done = 1;
 out:
     ks_unlock(k.s);
@@ -640,7 +654,10 @@ void cmd_persist(client *c)
     ks_lock(k.s);
     kentry *e = do_ks_lookup_write(&k, c->db);
     bool done = e && e->expire;
-    if (done) do_ks_set_expire(&k, c->db, e, 0);
+    if (done) {
+        do_ks_set_expire(&k, c->db, e, 0);
+        notify_keyspace_event(NOTIFY_GENERIC, "persist", k.p, k.n, c->db);
+    }
     ks_unlock(k.s);
     reply_int(c, done ? 1 : 0);
 }

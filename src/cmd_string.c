@@ -11,15 +11,17 @@
  * looks up, replies while still holding the lock (copying the value into
  * the reply buffer is what makes the copy safe) and unlocks.
  *
- * Every mutation goes through a do_ks_*() call so the WAL hook sees it.
- * Read-modify-write commands (INCR*, APPEND, SETRANGE) compute the new value
- * first and then store it with one do_ks_add/do_ks_replace_value call, so
- * that they can be logged as the SET of their result.  APPEND and SETRANGE
- * edit the string in place (obj_make_raw) and then hand the object back to
- * do_ks_replace_value. */
+ * Every mutation goes through a do_ks_*() call or ks_log_cmd so the WAL
+ * sees it.  INCR* compute the new value first and store it with one
+ * do_ks_add/do_ks_replace_value call: they are logged as the SET of their
+ * result.  APPEND and SETRANGE edit an existing string in place
+ * (obj_make_raw) and are logged as the command itself (replayed by the same
+ * handler), so a large string is not written out whole on every append.
+ * Keyspace notifications follow Redis's t_string.c event names. */
 #include "config.h"
 #include "commands.h"
 #include "keyspace.h"
+#include "pubsub.h"
 #include "object.h"
 #include "reply.h"
 #include "util.h"
@@ -211,7 +213,11 @@ static void set_generic(client *c, const hf_arg *val, unsigned flags, int64_t wh
      * and is reaped, and counted in expired_keys, by lazy or active expiry;
      * until then DBSIZE counts it, as Redis's does. */
     e = do_ks_set(&k, c->db, obj_string(val->p, val->n), flags & SF_KEEPTTL);
-    if (when) do_ks_set_expire(&k, c->db, e, when);
+    notify_keyspace_event(NOTIFY_STRING, "set", k.p, k.n, c->db);
+    if (when) {
+        do_ks_set_expire(&k, c->db, e, when);
+        notify_keyspace_event(NOTIFY_GENERIC, "expire", k.p, k.n, c->db);
+    }
     if (!(flags & SF_GET)) {
         if (int_replies) reply_int(c, 1);
         else reply_ok(c);
@@ -274,6 +280,7 @@ void cmd_getset(client *c)
         if (e) reply_obj(c, e->val);
         else reply_null(c);
         do_ks_set(&k, c->db, obj_string(c->argv[2].p, c->argv[2].n), false);
+        notify_keyspace_event(NOTIFY_STRING, "set", k.p, k.n, c->db);
     }
     ks_unlock(k.s);
 }
@@ -291,6 +298,7 @@ void cmd_getdel(client *c)
     } else {
         reply_obj(c, e->val);
         do_ks_delete(&k, c->db);
+        notify_keyspace_event(NOTIFY_GENERIC, "del", k.p, k.n, c->db);
     }
     ks_unlock(k.s);
 }
@@ -318,10 +326,13 @@ void cmd_getex(client *c)
         if ((flags & (SF_EXAT | SF_PXAT)) && when <= ks_now) {
             /* already elapsed (Redis's checkAlreadyExpired: when <= now) */
             do_ks_delete(&k, c->db);
+            notify_keyspace_event(NOTIFY_GENERIC, "del", k.p, k.n, c->db);
         } else if (expire) {
             do_ks_set_expire(&k, c->db, e, when);
+            notify_keyspace_event(NOTIFY_GENERIC, "expire", k.p, k.n, c->db);
         } else if ((flags & SF_PERSIST) && e->expire) {
             do_ks_set_expire(&k, c->db, e, 0);
+            notify_keyspace_event(NOTIFY_GENERIC, "persist", k.p, k.n, c->db);
         }
     }
     ks_unlock(k.s);
@@ -380,6 +391,7 @@ static void mset_generic(client *c, bool nx)
         for (int i = 0; i < n; i++) {
             const hf_arg *v = &c->argv[2 + 2 * i];
             do_ks_set(&refs[i], c->db, obj_string(v->p, v->n), false);
+            notify_keyspace_event(NOTIFY_STRING, "set", refs[i].p, refs[i].n, c->db);
         }
     }
     if (nx) reply_int(c, busy ? 0 : 1);
@@ -402,6 +414,7 @@ void cmd_append(client *c)
     kentry *e = lookup_write(&k, c->db);
     if (!e) {
         do_ks_add(&k, c->db, obj_string(a->p, a->n));
+        notify_keyspace_event(NOTIFY_STRING, "append", k.p, k.n, c->db);
         reply_int(c, (long long)a->n);
     } else if (e->val->type != OBJ_STRING) {
         reply_wrongtype(c);
@@ -411,7 +424,10 @@ void cmd_append(client *c)
             hobj *o = obj_make_raw(e->val, olen + a->n);
             e->val = o;                /* the old pointer may be gone */
             memcpy(o->data + olen, a->p, a->n);
-            do_ks_replace_value(&k, c->db, e, o);
+            o->atime = (uint32_t)(ks_now / 1000);
+            /* logged as the command, not the (possibly large) new value */
+            ks_log_cmd(&k, c->db, c->argc, c->argv);
+            notify_keyspace_event(NOTIFY_STRING, "append", k.p, k.n, c->db);
             reply_int(c, (long long)o->u.s.len);
         }
     }
@@ -439,6 +455,7 @@ void cmd_setrange(client *c)
             hobj *o = obj_make_raw(obj_string_raw(NULL, 0, len), len);
             memcpy(o->data + offset, a->p, a->n);
             do_ks_add(&k, c->db, o);
+            notify_keyspace_event(NOTIFY_STRING, "setrange", k.p, k.n, c->db);
             reply_int(c, (long long)len);
         }
     } else if (e->val->type != OBJ_STRING) {
@@ -452,7 +469,9 @@ void cmd_setrange(client *c)
             hobj *o = obj_make_raw(e->val, end > olen ? end : olen);
             e->val = o;                /* the old pointer may be gone */
             memcpy(o->data + offset, a->p, a->n);
-            do_ks_replace_value(&k, c->db, e, o);
+            o->atime = (uint32_t)(ks_now / 1000);
+            ks_log_cmd(&k, c->db, c->argc, c->argv);
+            notify_keyspace_event(NOTIFY_STRING, "setrange", k.p, k.n, c->db);
             reply_int(c, (long long)o->u.s.len);
         }
     }
@@ -533,6 +552,7 @@ static void incr_generic(client *c, long long incr)
         hobj *o = obj_int(nv);            /* ... then store it */
         if (e) do_ks_replace_value(&k, c->db, e, o);
         else do_ks_add(&k, c->db, o);
+        notify_keyspace_event(NOTIFY_STRING, "incrby", k.p, k.n, c->db);
         reply_int(c, nv);
     }
     ks_unlock(k.s);
@@ -596,6 +616,7 @@ void cmd_incrbyfloat(client *c)
     o->enc = len <= EMBSTR_LIMIT ? ENC_EMBSTR : ENC_RAW;
     if (e) do_ks_replace_value(&k, c->db, e, o);
     else do_ks_add(&k, c->db, o);
+    notify_keyspace_event(NOTIFY_STRING, "incrbyfloat", k.p, k.n, c->db);
     reply_bulk(c, buf, (size_t)len);
     goto out;
 notfloat:

@@ -413,6 +413,7 @@ kentry *do_ks_add_quiet(kref *k, int db, hobj *val)
     val->atime = (uint32_t)(ks_now / 1000);
     kentry *e = kd_add(d, k->p, k->n, k->hash, val);
     publish_size(k->s, db);
+    notify_keyspace_event(NOTIFY_NEW, "new", k->p, k->n, db);
     return e;
 }
 

@@ -454,11 +454,16 @@ int client_describe(client *c, char *buf, size_t len)
     int64_t last = __atomic_load_n(&c->last_ms, __ATOMIC_RELAXED);
     const struct command *cmd = __atomic_load_n(&c->lastcmd, __ATOMIC_RELAXED);
     unsigned fl = __atomic_load_n(&c->flags, __ATOMIC_RELAXED);
-    char flags[8];
+    char flags[16];
     int fi = 0;
-    if (fl & CLIENT_NO_EVICT) flags[fi++] = 'e';
+    int nsubs = __atomic_load_n(&c->nsubs, __ATOMIC_RELAXED);
+    if (fl & CLIENT_MONITOR) flags[fi++] = 'O';
+    if (nsubs > 0) flags[fi++] = 'P';
+    if (fl & CLIENT_MULTI) flags[fi++] = 'x';
+    if (fl & CLIENT_BLOCKED) flags[fi++] = 'b';
     if (__atomic_load_n(&c->close_asap, __ATOMIC_RELAXED)) flags[fi++] = 'A';
     if (fl & CLIENT_UNIX) flags[fi++] = 'U';
+    if (fl & CLIENT_NO_EVICT) flags[fi++] = 'e';
     if (fi == 0) flags[fi++] = 'N';
     flags[fi] = '\0';
     return snprintf(buf, len,

@@ -42,10 +42,11 @@
  *         record per key; key and value are always quoted with '"' doubled,
  *         so any bytes (NUL, CR, LF included) are safe.  Lines end with LF;
  *         import accepts LF or CRLF and the columns in any order.
- * Values are written by a codec per type (codecs[]); only strings exist
- * today.  A new type adds a codec: its JSON value may then be an array or an
- * object (the importer hands the codec the value's JSON text), its CSV
- * value a JSON text in the quoted field.
+ * Values are written by a codec per type (valcodec.c): a string is a JSON
+ * string; a list or set an array of strings, a hash an object of strings,
+ * a sorted set an array of [member, score] pairs with the scores as
+ * strings ("1.5", "inf"); in CSV a collection's value field holds that JSON
+ * text.
  *
  * EXIT STATUS
  *   0  done (check: clean, or only a torn tail the server will truncate)
@@ -58,6 +59,7 @@
 #include "fsutil.h"
 #include "keyspace.h"
 #include "log.h"
+#include "valcodec.h"
 #include "object.h"
 #include "server.h"
 #include "recovery.h"
@@ -255,22 +257,6 @@ static void parse_opts(struct opts *o, int argc, char **argv, int i, int allowed
 
 /* ---- small helpers -------------------------------------------------------------- */
 
-struct bytes { char *p; size_t len, cap; };
-
-static void bytes_put(struct bytes *b, const void *p, size_t n)
-{
-    if (b->cap - b->len < n + 1) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap - b->len < n + 1) cap *= 2;
-        b->p = hf_realloc(b->p, cap);
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, p, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void bytes_putc(struct bytes *b, char c) { bytes_put(b, &c, 1); }
 
 static void format_time_ms(char *buf, size_t len, int64_t ms)
 {
@@ -649,89 +635,6 @@ static int recover(const struct opts *o, struct state *st)
     return 0;
 }
 
-/* ---- value codecs (one per type) ------------------------------------------------- */
-
-struct jp;
-struct type_codec {
-    int type;                   /* OBJ_* */
-    const char *name;           /* as TYPE names it */
-    void (*json_value)(FILE *f, const hobj *v);
-    void (*csv_value)(FILE *f, const hobj *v);
-    /* Builds a value from the JSON value at the parser's position; NULL
-     * with the parser's error set. */
-    hobj *(*from_json)(struct jp *j);
-    /* Builds a value from a CSV field's bytes; NULL with *why set. */
-    hobj *(*from_csv)(const char *p, size_t n, const char **why);
-};
-
-static void json_bytes(FILE *f, const char *p, size_t n)
-{
-    putc('"', f);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c == '"' || c == '\\') {
-            putc('\\', f);
-            putc(c, f);
-        } else if (c < 0x20 || c >= 0x7f) {
-            fprintf(f, "\\u%04x", c);
-        } else {
-            putc(c, f);
-        }
-    }
-    putc('"', f);
-}
-
-static void csv_bytes(FILE *f, const char *p, size_t n)
-{
-    putc('"', f);
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '"') putc('"', f);
-        putc(p[i], f);
-    }
-    putc('"', f);
-}
-
-static void string_json(FILE *f, const hobj *v)
-{
-    char scratch[24];
-    size_t n;
-    const char *p = obj_str(v, scratch, &n);
-    json_bytes(f, p, n);
-}
-
-static void string_csv(FILE *f, const hobj *v)
-{
-    char scratch[24];
-    size_t n;
-    const char *p = obj_str(v, scratch, &n);
-    csv_bytes(f, p, n);
-}
-
-static hobj *string_from_json(struct jp *j);
-
-static hobj *string_from_csv(const char *p, size_t n, const char **why)
-{
-    if (n > UINT32_MAX) { *why = "value longer than 4 GB"; return NULL; }
-    return obj_string(p, n);
-}
-
-static const struct type_codec codecs[] = {
-    {OBJ_STRING, "string", string_json, string_csv, string_from_json, string_from_csv},
-};
-
-static const struct type_codec *codec_for_type(int type)
-{
-    for (size_t i = 0; i < sizeof codecs / sizeof codecs[0]; i++)
-        if (codecs[i].type == type) return &codecs[i];
-    return NULL;
-}
-
-static const struct type_codec *codec_for_name(const char *p, size_t n)
-{
-    for (size_t i = 0; i < sizeof codecs / sizeof codecs[0]; i++)
-        if (strlen(codecs[i].name) == n && !memcmp(codecs[i].name, p, n)) return &codecs[i];
-    return NULL;
-}
 
 /* ---- export ------------------------------------------------------------------------- */
 
@@ -880,160 +783,6 @@ static int cmd_export(const struct opts *o)
 
 /* ---- import: JSON Lines ----------------------------------------------------------- */
 
-struct jp {
-    const char *p;
-    size_t n, i;
-    const char *why;
-    char whybuf[160];
-};
-
-static void jp_ws(struct jp *j)
-{
-    while (j->i < j->n && (j->p[j->i] == ' ' || j->p[j->i] == '\t' || j->p[j->i] == '\r' || j->p[j->i] == '\n'))
-        j->i++;
-}
-
-static bool jp_fail(struct jp *j, const char *why)
-{
-    if (!j->why) j->why = why;
-    return false;
-}
-
-static bool jp_expect(struct jp *j, char c)
-{
-    jp_ws(j);
-    if (j->i < j->n && j->p[j->i] == c) {
-        j->i++;
-        return true;
-    }
-    snprintf(j->whybuf, sizeof j->whybuf, "expected '%c' at column %zu", c, j->i + 1);
-    return jp_fail(j, j->whybuf);
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* Decodes a JSON string into out (cleared first): \u00XX is byte XX. */
-static bool jp_string(struct jp *j, struct bytes *out)
-{
-    out->len = 0;
-    bytes_put(out, "", 0);
-    if (!jp_expect(j, '"')) return false;
-    size_t run = j->i;
-    while (j->i < j->n) {
-        unsigned char c = (unsigned char)j->p[j->i];
-        if (c == '"') {
-            bytes_put(out, j->p + run, j->i - run);
-            j->i++;
-            return true;
-        }
-        if (c < 0x20) {
-            snprintf(j->whybuf, sizeof j->whybuf, "raw control byte 0x%02x in a string at column %zu", c, j->i + 1);
-            return jp_fail(j, j->whybuf);
-        }
-        if (c != '\\') {
-            j->i++;
-            continue;
-        }
-        bytes_put(out, j->p + run, j->i - run);
-        if (j->i + 1 >= j->n) break;
-        char e = j->p[j->i + 1];
-        j->i += 2;
-        switch (e) {
-        case '"': bytes_putc(out, '"'); break;
-        case '\\': bytes_putc(out, '\\'); break;
-        case '/': bytes_putc(out, '/'); break;
-        case 'b': bytes_putc(out, '\b'); break;
-        case 'f': bytes_putc(out, '\f'); break;
-        case 'n': bytes_putc(out, '\n'); break;
-        case 'r': bytes_putc(out, '\r'); break;
-        case 't': bytes_putc(out, '\t'); break;
-        case 'u': {
-            int v = 0;
-            for (int k = 0; k < 4; k++) {
-                int h = j->i + (size_t)k < j->n ? hexval(j->p[j->i + (size_t)k]) : -1;
-                if (h < 0) return jp_fail(j, "bad \\u escape");
-                v = v * 16 + h;
-            }
-            if (v > 0xff) {
-                snprintf(j->whybuf, sizeof j->whybuf,
-                         "\\u%04x at column %zu: \\u escapes stand for bytes (00-ff); write text as UTF-8", v,
-                         j->i - 1);
-                return jp_fail(j, j->whybuf);
-            }
-            bytes_putc(out, (char)v);
-            j->i += 4;
-            break;
-        }
-        default:
-            snprintf(j->whybuf, sizeof j->whybuf, "bad escape '\\%c' at column %zu", e, j->i - 1);
-            return jp_fail(j, j->whybuf);
-        }
-        run = j->i;
-    }
-    return jp_fail(j, "unterminated string");
-}
-
-static bool jp_int(struct jp *j, long long *v)
-{
-    jp_ws(j);
-    size_t s = j->i;
-    if (j->i < j->n && j->p[j->i] == '-') j->i++;
-    while (j->i < j->n && j->p[j->i] >= '0' && j->p[j->i] <= '9') j->i++;
-    if (!hf_str2ll(j->p + s, j->i - s, v)) {
-        snprintf(j->whybuf, sizeof j->whybuf, "expected an integer at column %zu", s + 1);
-        return jp_fail(j, j->whybuf);
-    }
-    return true;
-}
-
-/* Skips one JSON value of any kind (its text is decoded later by a codec). */
-static bool jp_skip(struct jp *j)
-{
-    int depth = 0;
-    struct bytes scratch = {0};
-    bool ok = true;
-    do {
-        jp_ws(j);
-        if (j->i >= j->n) { ok = jp_fail(j, "value missing"); break; }
-        char c = j->p[j->i];
-        if (c == '"') {
-            ok = jp_string(j, &scratch);
-        } else if (c == '{' || c == '[') {
-            if (++depth > 64) { ok = jp_fail(j, "nested more than 64 deep"); break; }
-            j->i++;
-            continue;
-        } else if (c == '}' || c == ']') {
-            if (depth == 0) { ok = jp_fail(j, "unexpected bracket"); break; }
-            depth--;
-            j->i++;
-        } else if (c == ',' || c == ':') {
-            if (depth == 0) { ok = jp_fail(j, "value missing"); break; }
-            j->i++;
-            continue;
-        } else {
-            size_t s = j->i;
-            while (j->i < j->n && strchr(",:]} \t\r\n", j->p[j->i]) == NULL) j->i++;
-            if (j->i == s) { ok = jp_fail(j, "value missing"); break; }
-        }
-    } while (ok && depth > 0);
-    hf_free(scratch.p);
-    return ok;
-}
-
-static hobj *string_from_json(struct jp *j)
-{
-    struct bytes b = {0};
-    hobj *v = NULL;
-    if (jp_string(j, &b)) v = obj_string(b.p, b.len);
-    hf_free(b.p);
-    return v;
-}
 
 /* One imported key; the keyspace takes val. */
 struct imp_stats { uint64_t records, added, replaced, kept, expired; };
@@ -1094,7 +843,7 @@ static int import_json(FILE *in, const char *name, const struct opts *o, struct 
         if (j.i == j.n) continue;   /* blank line */
         long long db = 0, expire = 0;
         bool have_key = false, have_value = false;
-        const struct type_codec *tc = &codecs[0];
+        const struct type_codec *tc = codec_for_type(OBJ_STRING);
         size_t value_at = 0;
         const char *why = NULL;
         uint32_t seen = 0;
@@ -1270,7 +1019,7 @@ static int import_csv(FILE *in, const char *name, const struct opts *o, struct i
         if (r.n == 1 && r.len[0] == 0) continue;   /* blank line */
         if (r.n != ncols) { why = "wrong number of fields"; goto bad; }
         long long db = 0, expire = 0;
-        const struct type_codec *tc = &codecs[0];
+        const struct type_codec *tc = codec_for_type(OBJ_STRING);
         if (col[0] >= 0 && !hf_str2ll(r.buf.p + r.off[col[0]], r.len[col[0]], &db)) { why = "db is not an integer"; goto bad; }
         if (col[3] >= 0 && !hf_str2ll(r.buf.p + r.off[col[3]], r.len[col[3]], &expire)) { why = "expire is not an integer"; goto bad; }
         if (col[2] >= 0 && !(tc = codec_for_name(r.buf.p + r.off[col[2]], r.len[col[2]]))) { why = "unsupported type"; goto bad; }

@@ -19,6 +19,7 @@
 #include "pubsub.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,7 +114,7 @@ static const struct cmdmeta *meta_for(const char *name)
     return NULL;
 }
 
-void commands_init(void)
+static void build_table(void)
 {
     ncmds = 0;
     for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
@@ -140,6 +141,14 @@ void commands_init(void)
             htab[h] = c;
         }
     }
+}
+
+/* Once per process, whoever asks first: the server at start-up, or
+ * recovery replaying a CMD record in holdfast-admin. */
+void commands_init(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, build_table);
 }
 
 struct command *command_lookup(const char *name, size_t len)
@@ -359,6 +368,7 @@ bool command_replay(int db, const char *p, size_t n)
     static __thread hf_arg *argv;
     static __thread int argv_cap;
     const char *end = p + n;
+    commands_init();
     uint32_t argc;
     if (!hf_get32(&p, end, &argc) || argc == 0 || argc > n) return false;
     if ((int)argc > argv_cap) {

@@ -18,7 +18,14 @@
  * several effects (MSET, RENAME, SET ... EX) logs one GROUP record holding
  * them all (type 7, shard 0xffffffff, expire = member count, value = the
  * members as u32 length | payload): one LSN, one CRC, so a torn write keeps
- * all of them or none.
+ * all of them or none.  A collection changed in place (HSET, LPUSH, ZADD...)
+ * or a string edited in place (APPEND, SETRANGE, SETBIT) logs a CMD record
+ * (type 8: db, key, value = u32 argc | argc x (u32 length | bytes)): a
+ * command that, run by the server on the key's state before, gives the
+ * state after — recovery runs it through the command's own handler
+ * (command_replay), so its effect is one deterministic function of the
+ * key's state.  Commands whose outcome is random or reads other keys log
+ * what they did instead (SPOP logs SREM; SINTERSTORE a SET of the result).
  *
  * RECOVERY RULES (see recovery.c): segments are read in LSN order.  A short
  * record or a bad CRC at the tail of the LAST segment, with no valid record
@@ -112,6 +119,21 @@ bool wal_decode_payload(const uint8_t *p, size_t len, struct wal_rec *r)
             n++;
         }
         return n == (uint64_t)r->expire && n >= 2;
+    }
+    if (r->type == WREC_CMD) {   /* u32 argc | argc x (u32 length | bytes), nothing after */
+        const uint8_t *v = (const uint8_t *)r->val, *end = v + r->vlen;
+        if (r->vlen < 4) return false;
+        uint32_t argc = get32(v);
+        v += 4;
+        if (argc == 0) return false;
+        for (uint32_t i = 0; i < argc; i++) {
+            if (end - v < 4) return false;
+            uint32_t al = get32(v);
+            v += 4;
+            if ((size_t)(end - v) < al) return false;
+            v += al;
+        }
+        return v == end;
     }
     return r->type >= WREC_SET && r->type <= WREC_SWAPDB;
 }

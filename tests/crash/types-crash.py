@@ -420,6 +420,7 @@ def verify(rep, c, w, cycle):
         want = norm(w.model.get(key))
         got = read_key(c, key, want)
         if got == want:
+            rep.ok(True, key)
             continue
         ok = False
         if w.inflight and key in w.inflight[0]:
@@ -428,8 +429,10 @@ def verify(rep, c, w, cycle):
                 ok = True       # the command in flight was lost: allowed
             elif w.inflight[2] is None:     # SPOP: one member fewer
                 ok = isinstance(got, set) and isinstance(before, set) and got < before and len(before) - len(got) == 1
-            elif got == want:
-                ok = True
+            else:               # or it was applied whole
+                after = {k: w.copy(v) for k, v in w.model.items()}
+                w.inflight[2](after)
+                ok = got == norm(after.get(key))
         rep.ok(ok, "cycle %d: %s holds %r, acknowledged state %r%s" %
                (cycle, key, got, want, " (in flight: %r)" % (w.inflight[1].get(key),) if w.inflight else ""))
 

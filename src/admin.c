@@ -55,6 +55,7 @@
  *   3  the data directory is in use by a running server (prune, import) */
 #include "config.h"
 #include "conf.h"
+void command_replay_end(void);   /* commands.h: its cmd_dir_info clashes with ours */
 #include "dict.h"
 #include "fsutil.h"
 #include "keyspace.h"
@@ -621,6 +622,7 @@ static int recover(const struct opts *o, struct state *st)
     wal_scan_end(rd, rc, &ws);
     st->wal_last = wal_reader_last_lsn(rd);
     wal_reader_close(rd);
+    command_replay_end();
     if (rc == WAL_READ_CORRUPT) {
         errmsg("WAL damaged: %s", ws.where);
         errmsg("the server refuses to start on this directory; 'holdfast-admin check %s' reports the same", o->dir);
@@ -1183,7 +1185,7 @@ static void print_snapshots(const char *dir, bool header)
     free_snapshots(list, n);
 }
 
-static int cmd_info(const struct opts *o)
+static int cmd_dir_info(const struct opts *o)
 {
     long pid;
     int lk = lock_probe(o->dir, &pid);
@@ -1422,7 +1424,7 @@ int main(int argc, char **argv)
     int rc;
     if (!strcmp(cmd, "info")) {
         parse_opts(&o, argc, argv, 2, OPT_DATABASES, 1);
-        rc = cmd_info(&o);
+        rc = cmd_dir_info(&o);
     } else if (!strcmp(cmd, "check")) {
         parse_opts(&o, argc, argv, 2, OPT_NOWAL, 1);
         rc = cmd_check(&o);

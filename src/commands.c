@@ -227,10 +227,18 @@ static void reject(client *c, struct command *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    reply_verrorf(c, fmt, ap);
+    if (cmd && !strcmp(cmd->name, "exec")) {
+        /* Redis (execCommandAbort): a rejected EXEC ends any transaction
+         * and answers EXECABORT, even outside MULTI */
+        char msg[1024];
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        multi_exec_abort(c, msg);
+    } else {
+        reply_verrorf(c, fmt, ap);
+        if (c->flags & CLIENT_MULTI) multi_flag_error(c);
+    }
     va_end(ap);
     if (cmd) BUMP(my_stats()[cmd->idx].rejected, 1);
-    if (c->flags & CLIENT_MULTI) multi_flag_error(c);
 }
 
 static void unknown_command(client *c)
@@ -362,19 +370,33 @@ void command_call(client *c, struct command *cmd)
     if (__atomic_load_n(&monitors_active, __ATOMIC_RELAXED) > 0) monitor_feed(c, cmd);
 }
 
+/* The replaying client and its argument vector, kept from record to record
+ * (recovery replays on one thread); command_replay_end() frees them. */
+static __thread client rc;
+static __thread hf_arg *rc_argv;
+static __thread int rc_argv_cap;
+
+void command_replay_end(void)
+{
+    hf_free(rc.obuf);
+    hf_free(rc_argv);
+    memset(&rc, 0, sizeof rc);
+    rc_argv = NULL;
+    rc_argv_cap = 0;
+}
+
 bool command_replay(int db, const char *p, size_t n)
 {
-    static __thread client rc;
-    static __thread hf_arg *argv;
-    static __thread int argv_cap;
+    hf_arg *argv;
     const char *end = p + n;
     commands_init();
     uint32_t argc;
     if (!hf_get32(&p, end, &argc) || argc == 0 || argc > n) return false;
-    if ((int)argc > argv_cap) {
-        argv_cap = (int)argc;
-        argv = hf_realloc(argv, sizeof(hf_arg) * argc);
+    if ((int)argc > rc_argv_cap) {
+        rc_argv_cap = (int)argc;
+        rc_argv = hf_realloc(rc_argv, sizeof(hf_arg) * argc);
     }
+    argv = rc_argv;
     for (uint32_t i = 0; i < argc; i++) {
         uint32_t len;
         if (!hf_getstr(&p, end, &argv[i].p, &len)) return false;

@@ -60,6 +60,8 @@ void command_call(client *c, struct command *cmd);
  * expiring nothing.  False if the record is malformed, names no command,
  * or the command fails (the log and the state disagree). */
 bool command_replay(int db, const char *p, size_t n);
+/* Frees what command_replay kept for the calling thread (end of recovery). */
+void command_replay_end(void);
 /* Iterate the table (for INFO commandstats, COMMAND) */
 int commands_count(void);
 struct command *command_at(int i);

@@ -100,6 +100,7 @@ struct stage {
 };
 static __thread struct stage stg;
 static __thread hf_buf ser_tmp;     /* a collection's serialised form */
+static __thread hf_buf cmd_enc;     /* a CMD record's argv */
 
 __thread bool ks_holding;
 __thread bool ks_replaying;
@@ -170,6 +171,7 @@ static void stage_flush(void)
 void ks_thread_exit(void)
 {
     hf_buf_free(&ser_tmp);
+    hf_buf_free(&cmd_enc);
     hf_free(stg.buf);
     stg.buf = NULL;
     stg.cap = stg.len = 0;
@@ -207,9 +209,6 @@ static void log_key(kref *k, int db, int type, int64_t when)
 /* Whole-keyspace record: every shard is locked by the caller. */
 static void log_global(int type, int db, int64_t arg)
 {
-    if (type == WREC_FLUSHALL) multi_touch_all();
-    else multi_touch_db(db);
-    if (type == WREC_SWAPDB) multi_touch_db((int)arg);
     if (!wal_enabled()) return;
     struct wal_rec r = {.type = (uint8_t)type, .db = (uint32_t)db, .shard = 0xffffffffu, .expire = arg};
     stage_add(&r, NULL);
@@ -219,7 +218,7 @@ void ks_log_cmd(kref *k, int db, int argc, const hf_arg *argv)
 {
     touched(k->s, db, k->p, k->n);
     if (!wal_enabled() || ks_replaying) return;
-    static __thread hf_buf enc;
+    hf_buf enc = cmd_enc;
     enc.len = 0;
     hf_buf_put32(&enc, (uint32_t)argc);
     for (int i = 0; i < argc; i++) {
@@ -230,6 +229,7 @@ void ks_log_cmd(kref *k, int db, int argc, const hf_arg *argv)
                         .key = k->p, .klen = (uint32_t)k->n, .val = enc.p, .vlen = (uint32_t)enc.len};
     stage_add(&r, k->s);
     if (enc.cap > 1024 * 1024) hf_buf_free(&enc);
+    cmd_enc = enc;
 }
 
 void ks_signal_ready(kref *k, int db)
@@ -492,6 +492,7 @@ void ks_flushdb(int db)
      * history (and one WAL record); the tables are freed after unlocking. */
     kdict **old = hf_calloc(nshards, sizeof(kdict *));
     ks_lock_all();
+    multi_touch_flush(db);      /* WATCH: sees the keys before they go */
     for (uint32_t i = 0; i < nshards; i++) {
         old[i] = shards[i].db[db];
         shards[i].db[db] = NULL;
@@ -508,6 +509,7 @@ void ks_flushall(void)
     /* All shards locked at once so no client sees a half-flushed server. */
     kdict **old = hf_calloc((size_t)nshards * (size_t)ndbs, sizeof(kdict *));
     ks_lock_all();
+    multi_touch_flush(-1);
     for (uint32_t i = 0; i < nshards; i++)
         for (int d = 0; d < ndbs; d++) {
             old[(size_t)i * (size_t)ndbs + (size_t)d] = shards[i].db[d];
@@ -523,6 +525,7 @@ void ks_flushall(void)
 void ks_swapdb(int a, int b)
 {
     ks_lock_all();
+    multi_touch_swap(a, b);
     for (uint32_t i = 0; i < nshards; i++) {
         kdict *t = shards[i].db[a];
         shards[i].db[a] = shards[i].db[b];

@@ -16,6 +16,7 @@
  *     records are missing and the server refuses to start. */
 #include "config.h"
 #include "recovery.h"
+#include "commands.h"
 #include "conf.h"
 #include "fsutil.h"
 #include "keyspace.h"
@@ -210,6 +211,7 @@ uint64_t recovery_run(int *append_last)
     }
     uint64_t wal_last = wal_reader_last_lsn(rd);
     wal_reader_close(rd);
+    command_replay_end();
     if (have_snapshot && wal_last && wal_last < newest.max_lsn) {
         /* The WAL ends below LSNs the snapshot already holds (e.g. it was
          * restored from an older copy).  If every shard of the snapshot is

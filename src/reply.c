@@ -236,10 +236,12 @@ size_t reply_defer(client *c)
     return h;
 }
 
-void reply_defer_array(client *c, size_t h, long n)
+/* Writes an aggregate header (type byte t, n elements) at a deferred
+ * handle and closes the gap left before the elements. */
+static void defer_fill(client *c, size_t h, char t, long n)
 {
     char b[32];
-    b[0] = '*';
+    b[0] = t;
     int len = 1 + hf_ll2str(b + 1, n);
     b[len++] = '\r';
     b[len++] = '\n';
@@ -247,6 +249,14 @@ void reply_defer_array(client *c, size_t h, long n)
     memcpy(c->obuf + h, b, (size_t)len);
     memmove(c->obuf + h + len, c->obuf + h + DEFER_SPACE, body);
     c->olen = h + (size_t)len + body;
+}
+
+void reply_defer_array(client *c, size_t h, long n) { defer_fill(c, h, '*', n); }
+void reply_defer_set(client *c, size_t h, long n) { defer_fill(c, h, c->resp == 3 ? '~' : '*', n); }
+void reply_defer_map(client *c, size_t h, long n)
+{
+    if (c->resp == 3) defer_fill(c, h, '%', n);
+    else defer_fill(c, h, '*', 2 * n);
 }
 
 void reply_wrongtype(client *c)

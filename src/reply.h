@@ -40,6 +40,8 @@ void reply_bulk_or_null(client *c, const char *p, size_t n);
 /* Deferred aggregate length: reserve, append elements, then fill. */
 size_t reply_defer(client *c);
 void reply_defer_array(client *c, size_t handle, long n);
+void reply_defer_set(client *c, size_t handle, long n);   /* ~n in RESP3 */
+void reply_defer_map(client *c, size_t handle, long n);   /* n pairs */
 
 /* The common error replies, with Redis's texts */
 void reply_wrongtype(client *c);

@@ -5,7 +5,8 @@ What it does
 ------------
 Sends the *same* command stream to two servers ("A" = reference redis-server,
 "B" = holdfast-server) over raw TCP sockets and compares the raw reply bytes
-of every command byte for byte.  Python 3 standard library only.
+of every command byte for byte.  Python 3 standard library only (this file
+and gen_types.py beside it).
 
 Two kinds of tests:
 
@@ -17,20 +18,47 @@ Two kinds of tests:
   few replies that legitimately differ between two servers:
 
     %sort  reply is a flat array/set; elements compared as a multiset
+           (SMEMBERS SUNION ... of a hashtable set, KEYS, HKEYS/HVALS of a
+           hashtable hash)
+    %pairs field/value reply (flat array, RESP3 map, or array of 2-element
+           arrays) compared as a multiset of pairs (HGETALL of a hashtable
+           hash, HRANDFIELD ... WITHVALUES returning the whole hash,
+           CONFIG GET with a pattern)
+    %len   random reply: same type and number of elements, contents
+           ignored (SRANDMEMBER SPOP HRANDFIELD ZRANDMEMBER); errors and
+           integers exact
     %type  only the reply type (first byte) is compared
     %ok    both replies must be non-error replies
     %ttl   TTL-like integer: :-1 / :-2 must match exactly, otherwise both
            must be positive integers
     %scan  SCAN-like reply [cursor, [elems]]: both cursors must be "0" and
            the elements are compared as a multiset
+    %scanpairs  the same for HSCAN/ZSCAN: [cursor "0", [field value ...]]
+           compared as a multiset of pairs
 
-* Seeded random streams (``--random N --seed S``): N random commands from the
-  string and keyspace command families over a tiny key space (6 keys, DBs
-  0-2) with edge-case values and randomly chosen (sometimes invalid)
-  options, so that collisions, overflow and error paths are exercised.  All
-  expiry times are far in the future (or in the past for commands that then
-  delete the key at once), so nothing expires during a run; time-dependent
-  replies are compared with the %ttl / %type rules.
+  A test that runs CONFIG SET gets the settings in RESET_CONFIG put back
+  (to the values each server had at start) before the next test.
+
+* Seeded random streams (``--random N --seed S``): N random steps (one
+  command, or a short group such as MULTI ... EXEC) from the chosen command
+  families (``--families``, default strings,keyspace):
+
+    strings keyspace   defined here: a tiny key space (6 keys, DBs 0-2)
+                       with edge-case values and randomly chosen (sometimes
+                       invalid) options, so that collisions, overflow and
+                       error paths are exercised
+    hash list set zset bitmap sort multi
+                       defined in gen_types.py (see its comment for how
+                       replies whose order is random are told apart from
+                       those compared exactly); "types" = the first five,
+                       "all" = every family
+
+  Several families in one stream share the keys (so WRONGTYPE happens);
+  ``--per-family`` runs one stream per family instead.  All expiry times
+  are far in the future (or in the past for commands that then delete the
+  key at once), so nothing expires during a run; time-dependent replies are
+  compared with the %ttl / %type rules.  ``--stream FAMILIES:N:SEED[:resp3]``
+  adds one stream with its own size (run-diff.sh uses it).
 
 A "test" is one case file or one random stream.  The last line printed is
 ``N passed, N failed``; exit status is 0 iff nothing failed.
@@ -40,11 +68,14 @@ How to run
     ./diff.py                            # start redis + holdfast, run cases
     ./diff.py --random 5000 --seed 42    # cases + one random stream
     ./diff.py --random 2000 --seed 1 --seed 2 --resp3-seed 3
+    ./diff.py --no-cases --families hash --random 20000 --seed 7 --resp3-seed 8
+    ./diff.py --no-cases --families types --per-family --random 20000 --seed 1
     ./diff.py --holdfast build/src/holdfast-server --only strings.txt -v
     ./diff.py --b-server redis-server    # redis vs redis (self-check)
     ./diff.py --a-port 6379 --b-port 6380   # servers already running
 
-By default both servers are started on free ports in temporary directories:
+By default both servers are started on free ports in temporary directories
+(with LC_ALL=C: SORT ... ALPHA collates with strcoll):
 redis as ``$REDIS_SERVER --port P --save '' --appendonly no --dir TMP``
 (REDIS_SERVER defaults to ``redis-server``) and holdfast as
 ``$HOLDFAST_SERVER --port Q --dir TMP2`` (HOLDFAST_SERVER / --holdfast, else
@@ -53,10 +84,10 @@ this script).
 
 Replaying a failure
 -------------------
-Every mismatch is printed with its file:line (or stream seed and command
-index), the command in case-file syntax and both raw replies (repr).  The
-seed is printed at start, so a random failure is replayed with
-``./diff.py --no-cases --random N --seed S [--resp3]``.
+Every mismatch is printed with its file:line (or stream seed and step index,
+#step.n inside a group), the command in case-file syntax, both raw replies
+(repr) and the preceding commands.  A failed stream prints its replay
+command (``--no-cases --families F --random N --seed S [--resp3]``).
 ``--emit-random`` prints the random stream in case-file syntax instead of
 running it: cut it down to a minimal reproduction and add it to cases/.
 """
@@ -72,6 +103,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
+import gen_types  # noqa: E402  (the data-type generators, beside this file)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -236,9 +270,11 @@ class RespReader:
 def split_aggregate(raw):
     """Split a raw aggregate reply into (header_line, [raw elements]).
 
-    Returns None if ``raw`` is not a plain array/set/push with a count.
+    Arrays, sets and pushes give their elements, a RESP3 map gives its keys
+    and values alternately.  Returns None for anything else (including the
+    RESP2 null array).
     """
-    if raw[:1] not in (b"*", b"~", b">"):
+    if raw[:1] not in (b"*", b"~", b">", b"%"):
         return None
     hdr_end = raw.index(b"\r\n") + 2
     header = raw[:hdr_end]
@@ -248,6 +284,8 @@ def split_aggregate(raw):
         return None
     if count < 0:
         return None
+    if raw[:1] == b"%":
+        count *= 2
 
     class _Sock:          # feed the already complete bytes to a reader
         def recv(self, _n):
@@ -338,8 +376,11 @@ class Server:
         self.log = os.path.join(self.tmpdir, "server.log")
         with open(self.log, "wb") as logf:
             try:
+                # C collation for both: SORT ... ALPHA uses strcoll().
+                env = dict(os.environ, LC_ALL="C")
                 self.proc = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL, cwd=self.tmpdir)
+                                             stdin=subprocess.DEVNULL, cwd=self.tmpdir,
+                                             env=env)
             except OSError as e:
                 raise RuntimeError("cannot start %s (%s): %s" % (self.name, argv[0], e))
         self.wait_ready()
@@ -520,7 +561,7 @@ def format_command(args, mode="exact"):
     return s if mode == "exact" else "%" + mode + " " + s
 
 
-MODES = ("sort", "type", "ok", "ttl", "scan")
+MODES = ("sort", "type", "ok", "ttl", "scan", "pairs", "len", "scanpairs")
 
 
 def parse_case_file(path):
@@ -565,32 +606,66 @@ def _positive_int(raw):
         return False
 
 
+def _pairs(raw):
+    """(header, sorted pairs) of a field/value reply, or None.
+
+    Accepts a RESP3 map, an array of 2-element arrays (RESP3 HRANDFIELD
+    WITHVALUES, ZRANGE WITHSCORES) or a flat array of even length.
+    """
+    sp = split_aggregate(raw)
+    if sp is None:
+        return None
+    header, elems = sp
+    if elems and all(e.startswith(b"*2\r\n") for e in elems):
+        return header, sorted(elems)
+    if len(elems) % 2:
+        return None
+    return header, sorted(zip(elems[0::2], elems[1::2]))
+
+
+def _scan_parts(raw):
+    """(elements reply) of a finished SCAN-like reply [cursor "0", [...]]."""
+    sp = split_aggregate(raw)
+    if sp is None or len(sp[1]) != 2 or sp[1][0] != b"$1\r\n0\r\n":
+        return None
+    return sp[1][1]
+
+
+def _same_shape(a, b):
+    """%len: same reply type and size, contents ignored (random replies)."""
+    if is_error(a) or is_error(b) or a[:1] == b":" or b[:1] == b":":
+        return a == b
+    sa, sb = split_aggregate(a), split_aggregate(b)
+    if sa is not None or sb is not None:
+        return sa is not None and sb is not None and sa[0] == sb[0]
+    if a[:1] == b"$" and b[:1] == b"$":          # null bulk vs. a string
+        return (a == b"$-1\r\n") == (b == b"$-1\r\n")
+    return a[:1] == b[:1]
+
+
 def replies_match(mode, a, b):
-    if mode == "exact":
+    if mode == "exact" or a == b:
         return a == b
     if mode == "type":
         return a[:1] == b[:1]
     if mode == "ok":
         return not is_error(a) and not is_error(b)
     if mode == "ttl":
-        if _positive_int(a) and _positive_int(b):
-            return True
-        return a == b
+        return _positive_int(a) and _positive_int(b)
     if mode == "sort":
         sa, sb = split_aggregate(a), split_aggregate(b)
-        if sa is None or sb is None:
-            return a == b
-        return sa[0] == sb[0] and sorted(sa[1]) == sorted(sb[1])
-    if mode == "scan":
-        sa, sb = split_aggregate(a), split_aggregate(b)
-        if sa is None or sb is None or len(sa[1]) != 2 or len(sb[1]) != 2:
-            return a == b
-        if sa[1][0] != b"$1\r\n0\r\n" or sb[1][0] != b"$1\r\n0\r\n":
+        return (sa is not None and sb is not None and sa[0] == sb[0]
+                and sorted(sa[1]) == sorted(sb[1]))
+    if mode == "pairs":
+        pa, pb = _pairs(a), _pairs(b)
+        return pa is not None and pa == pb
+    if mode == "len":
+        return _same_shape(a, b)
+    if mode in ("scan", "scanpairs"):
+        ea, eb = _scan_parts(a), _scan_parts(b)
+        if ea is None or eb is None:
             return False           # both must finish the scan in one call
-        ka, kb = split_aggregate(sa[1][1]), split_aggregate(sb[1][1])
-        if ka is None or kb is None:
-            return sa[1][1] == sb[1][1]
-        return ka[0] == kb[0] and sorted(ka[1]) == sorted(kb[1])
+        return replies_match("sort" if mode == "scan" else "pairs", ea, eb)
     raise ValueError(mode)
 
 
@@ -625,27 +700,79 @@ BAD_NUMBERS = [b"abc", b"", b"1.5", b"9223372036854775808", b" 5"]
 HUGE_TIMES = [b"9223372036854775807", b"-9223372036854775808", b"9223372036854775000"]
 
 
-class RandomStream:
-    """Generates (mode, args) for random string/keyspace commands."""
+FAMILIES = ["strings", "keyspace", "hash", "list", "set", "zset", "bitmap", "sort", "multi"]
+FAMILY_GROUPS = {"all": FAMILIES, "types": ["hash", "list", "set", "zset", "bitmap"],
+                 "default": ["strings", "keyspace"]}
+DEFAULT_FAMILIES = "strings,keyspace"
 
-    def __init__(self, seed):
+
+def parse_families(spec):
+    """'hash,list' / 'types' / 'all' -> list of family names (ValueError)."""
+    out = []
+    for part in spec.split(","):
+        part = part.strip().lower()
+        if not part:
+            continue
+        names = FAMILY_GROUPS.get(part, [part])
+        for n in names:
+            if n not in FAMILIES:
+                raise ValueError("unknown family %r (known: %s, or %s)"
+                                 % (n, ", ".join(FAMILIES), ", ".join(FAMILY_GROUPS)))
+            if n not in out:
+                out.append(n)
+    if not out:
+        raise ValueError("no family given")
+    return out
+
+
+class RandomStream(gen_types.TypeGenerators):
+    """Generates random commands of the chosen families (see gen_types for
+    the data types).  next() returns a list of (mode, args)."""
+
+    def __init__(self, seed, families=("strings", "keyspace")):
         self.r = random.Random(seed)
-        self.gens = []
-        for weight, fn in [
-            (10, self.g_set), (6, self.g_get), (3, self.g_setnx), (2, self.g_setex),
-            (2, self.g_psetex), (2, self.g_getset), (2, self.g_getdel),
-            (3, self.g_getex), (3, self.g_mget), (3, self.g_mset), (2, self.g_msetnx),
-            (4, self.g_append), (2, self.g_strlen), (3, self.g_getrange),
-            (3, self.g_setrange), (5, self.g_incr), (4, self.g_incrbyfloat),
-            (3, self.g_del), (2, self.g_exists), (2, self.g_type), (2, self.g_keys),
-            (1, self.g_scan), (1, self.g_randomkey), (2, self.g_rename),
-            (2, self.g_copy), (2, self.g_move), (5, self.g_expire),
-            (4, self.g_ttl), (2, self.g_persist), (1, self.g_touch),
-            (1, self.g_dbsize), (3, self.g_select), (1, self.g_swapdb),
-            (2, self.g_encoding), (0.3, self.g_flush),
-        ]:
-            self.gens.append((weight, fn))
-        self.total = sum(w for w, _ in self.gens)
+        self.families = list(families)
+        self.st = gen_types.KeyState()
+        # (family, weight, fn); the order of the string/keyspace entries is
+        # that of the first version, so their streams stay as they were.
+        base = [
+            ("strings", 10, self.g_set), ("strings", 6, self.g_get),
+            ("strings", 3, self.g_setnx), ("strings", 2, self.g_setex),
+            ("strings", 2, self.g_psetex), ("strings", 2, self.g_getset),
+            ("strings", 2, self.g_getdel), ("strings", 3, self.g_getex),
+            ("strings", 3, self.g_mget), ("strings", 3, self.g_mset),
+            ("strings", 2, self.g_msetnx), ("strings", 4, self.g_append),
+            ("strings", 2, self.g_strlen), ("strings", 3, self.g_getrange),
+            ("strings", 3, self.g_setrange), ("strings", 5, self.g_incr),
+            ("strings", 4, self.g_incrbyfloat), ("keyspace", 3, self.g_del),
+            ("keyspace", 2, self.g_exists), ("keyspace", 2, self.g_type),
+            ("keyspace", 2, self.g_keys), ("keyspace", 1, self.g_scan),
+            ("keyspace", 1, self.g_randomkey), ("keyspace", 2, self.g_rename),
+            ("keyspace", 2, self.g_copy), ("keyspace", 2, self.g_move),
+            ("keyspace", 5, self.g_expire), ("keyspace", 4, self.g_ttl),
+            ("keyspace", 2, self.g_persist), ("keyspace", 1, self.g_touch),
+            ("keyspace", 1, self.g_dbsize), ("keyspace", 3, self.g_select),
+            ("keyspace", 1, self.g_swapdb), ("keyspace", 2, self.g_encoding),
+            ("keyspace", 0.3, self.g_flush),
+        ]
+        every = base + self.type_generators()
+        self.gens = [g for g in every if g[0] in self.families]
+        self.total = sum(w for _, w, _ in self.gens)
+        # What the multi family queues: the other chosen families, or the
+        # data types when it is alone.
+        inner = [g for g in self.gens if g[0] != "multi"]
+        self.inner_gens = inner or [g for g in every if g[0] in FAMILY_GROUPS["types"]]
+
+    def pick(self, pool=None):
+        """A weighted random (family, generator) of self.gens (or pool)."""
+        gens = self.gens if pool is None else pool
+        total = self.total if pool is None else sum(w for _, w, _ in gens)
+        x = self.r.random() * total
+        for fam, w, fn in gens:
+            x -= w
+            if x < 0:
+                break
+        return fam, fn
 
     # helpers -------------------------------------------------------------
     def key(self):
@@ -899,25 +1026,40 @@ class RandomStream:
         return "exact", [b"FLUSHALL"]
 
     def next(self):
-        x = self.r.random() * self.total
-        for w, fn in self.gens:
-            x -= w
-            if x < 0:
-                break
-        mode, args = fn()
-        args = [self.casing(args[0])] + args[1:]
-        # Occasionally break the arity on purpose.
-        if self.r.random() < 0.02:
-            if len(args) > 1 and self.r.random() < 0.5:
-                args = args[:-1]
-            else:
-                args = args + [self.value()]
-        return mode, args
+        """The next step: a list of (mode, args), usually one command."""
+        fam, fn = self.pick()
+        out = fn()
+        if isinstance(out, list):          # sent as generated (see gen_types)
+            cmds = [(mode, [self.casing(args[0])] + args[1:]) for mode, args in out]
+        else:
+            mode, args = out
+            args = [self.casing(args[0])] + args[1:]
+            # Occasionally break the arity on purpose.
+            if self.r.random() < 0.02:
+                if len(args) > 1 and self.r.random() < 0.5:
+                    args = args[:-1]
+                else:
+                    extra = self.value()
+                    if fam not in ("strings", "keyspace") and extra in KEYS:
+                        extra = b"nokey"       # keep the key model exact
+                    args = args + [extra]
+            cmds = [(mode, args)]
+        if not isinstance(out, gen_types.Applied):
+            for _, args in cmds:
+                self.st.apply(args)
+        return cmds
 
 
 # --------------------------------------------------------------------------
 # Runner
 # --------------------------------------------------------------------------
+
+
+# Settings that tests change with CONFIG SET; put back between tests.
+RESET_CONFIG = [b"hash-max-listpack-entries", b"hash-max-listpack-value",
+                b"set-max-intset-entries", b"zset-max-listpack-entries",
+                b"zset-max-listpack-value", b"list-max-listpack-size",
+                b"list-compress-depth"]
 
 
 class Runner:
@@ -926,6 +1068,32 @@ class Runner:
         self.opts = opts
         self.passed = self.failed = 0
         self.commands = 0
+        self.config = {}          # server name -> [name, value, ...] at start
+        self.config_dirty = False
+
+    def record_config(self):
+        """Remember each server's values of RESET_CONFIG (those it knows)."""
+        for s in (self.a, self.b):
+            c = Conn(s.port, timeout=self.opts.timeout)
+            try:
+                pairs = []
+                for n in RESET_CONFIG:
+                    sp = split_aggregate(c.call([b"CONFIG", b"GET", n]))
+                    if sp and len(sp[1]) == 2 and sp[1][1].startswith(b"$"):
+                        v = sp[1][1]
+                        pairs += [n, v[v.index(b"\r\n") + 2:-2]]
+                self.config[s.name] = pairs
+            finally:
+                c.close()
+
+    def reset_config(self, conns):
+        """Undo the CONFIG SETs of the previous test (one pair at a time, so
+        that a setting a server does not know cannot stop the others)."""
+        for c, s in conns:
+            pairs = self.config.get(s.name, [])
+            for i in range(0, len(pairs), 2):
+                c.call([b"CONFIG", b"SET", pairs[i], pairs[i + 1]])
+        self.config_dirty = False
 
     def connect_pair(self):
         ca = Conn(self.a.port, timeout=self.opts.timeout)
@@ -936,6 +1104,8 @@ class Runner:
             if r != b"+OK\r\n":
                 print("warning: FLUSHALL on %s replied %r" % (s.name, r))
             c.call([b"HELLO", b"2"])
+        if self.config_dirty:
+            self.reset_config(((ca, self.a), (cb, self.b)))
         return ca, cb
 
     def ensure_alive(self):
@@ -959,6 +1129,8 @@ class Runner:
             return False
         try:
             for loc, mode, args in commands:
+                if len(args) > 1 and args[0].upper() == b"CONFIG" and args[1].upper() == b"SET":
+                    self.config_dirty = True
                 try:
                     ra = ca.call(args)
                 except (ConnectionClosed, ProtocolError) as e:
@@ -1019,30 +1191,53 @@ class Runner:
             return
         self.run_test(name, (("%s:%d" % (name, ln), mode, args) for ln, mode, args in cases))
 
-    def run_random(self, n, seed, resp3):
-        name = "random(seed=%d, n=%d, %s)" % (seed, n, "RESP3" if resp3 else "RESP2")
+    def run_random(self, spec):
+        name = "random(%s)" % spec.describe()
 
         def stream():
-            if resp3:
+            if spec.resp3:
                 yield "hello", "type", [b"HELLO", b"3"]
-            gen = RandomStream(seed)
-            for i in range(n):
-                mode, args = gen.next()
-                yield "#%d" % i, mode, args
+            gen = RandomStream(spec.seed, spec.families)
+            for i in range(spec.n):
+                cmds = gen.next()
+                for j, (mode, args) in enumerate(cmds):
+                    yield ("#%d" % i if len(cmds) == 1 else "#%d.%d" % (i, j)), mode, args
         ok = self.run_test(name, stream(), context_lines=8)
         if not ok:
-            print("    replay: %s --no-cases --random %d --seed %d%s"
-                  % (sys.argv[0], n, seed, " --resp3" if resp3 else ""))
+            print("    replay: %s --no-cases %s" % (sys.argv[0], spec.options()))
 
 
-def emit_random(n, seed, resp3):
-    print("# random stream: --random %d --seed %d%s" % (n, seed, " --resp3" if resp3 else ""))
-    if resp3:
+class StreamSpec:
+    """One random stream: families, number of steps, seed, protocol."""
+
+    def __init__(self, families, n, seed, resp3):
+        self.families, self.n, self.seed, self.resp3 = families, n, seed, resp3
+
+    @classmethod
+    def parse(cls, text):
+        """FAMILIES:N:SEED[:resp3], e.g. hash,list:1500:11:resp3."""
+        parts = text.split(":")
+        if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3].lower() != "resp3"):
+            raise ValueError("bad stream %r (want FAMILIES:N:SEED[:resp3])" % text)
+        return cls(parse_families(parts[0]), int(parts[1]), int(parts[2]), len(parts) == 4)
+
+    def describe(self):
+        return "%s, seed=%d, n=%d, %s" % ("+".join(self.families), self.seed, self.n,
+                                          "RESP3" if self.resp3 else "RESP2")
+
+    def options(self):
+        return "--families %s --random %d --seed %d%s" % (
+            ",".join(self.families), self.n, self.seed, " --resp3" if self.resp3 else "")
+
+
+def emit_random(spec):
+    print("# random stream: %s" % spec.options())
+    if spec.resp3:
         print("%type HELLO 3")
-    gen = RandomStream(seed)
-    for i in range(n):
-        mode, args = gen.next()
-        print(format_command(args, mode))
+    gen = RandomStream(spec.seed, spec.families)
+    for i in range(spec.n):
+        for mode, args in gen.next():
+            print(format_command(args, mode))
 
 
 def parse_seeds(values):
@@ -1069,6 +1264,8 @@ def main(argv=None):
     p.add_argument("--b-port", type=int, help="use an already running server under test")
     p.add_argument("--cases", default=os.path.join(HERE, "cases"), help="case directory")
     p.add_argument("--only", action="append", help="run only this case file (repeatable)")
+    p.add_argument("--skip", action="append", metavar="FILE",
+                   help="do not run this case file (repeatable)")
     p.add_argument("--no-cases", action="store_true", help="skip the case files")
     p.add_argument("--random", type=int, default=0, metavar="N",
                    help="commands per random stream (default 0: no random streams)")
@@ -1078,6 +1275,16 @@ def main(argv=None):
     p.add_argument("--resp3", action="store_true", help="run the --seed streams after HELLO 3")
     p.add_argument("--resp3-seed", action="append", metavar="S",
                    help="additional random streams run after HELLO 3")
+    p.add_argument("--families", default=DEFAULT_FAMILIES, metavar="F,F",
+                   help="command families of the --random streams: %s; groups: types "
+                   "(%s), all (default: %s)" % (", ".join(FAMILIES),
+                                                ",".join(FAMILY_GROUPS["types"]),
+                                                DEFAULT_FAMILIES))
+    p.add_argument("--per-family", action="store_true",
+                   help="one stream per family for each seed instead of one mixed stream")
+    p.add_argument("--stream", action="append", metavar="FAMILIES:N:SEED[:resp3]",
+                   help="an additional random stream, e.g. hash,list:1500:11:resp3 "
+                   "(repeatable)")
     p.add_argument("--emit-random", action="store_true",
                    help="print the random streams in case-file syntax and exit")
     p.add_argument("--timeout", type=float, default=10.0, help="reply timeout in seconds")
@@ -1089,16 +1296,27 @@ def main(argv=None):
 
     seeds = parse_seeds(opts.seed)
     resp3_seeds = parse_seeds(opts.resp3_seed)
+    try:
+        families = parse_families(opts.families)
+        extra = [StreamSpec.parse(t) for t in opts.stream or []]
+    except ValueError as e:
+        p.error(str(e))
     if opts.random > 0 and not seeds and not resp3_seeds:
         seeds = [random.SystemRandom().randrange(1, 1 << 31)]
-    streams = [(s, opts.resp3) for s in seeds] + [(s, True) for s in resp3_seeds]
-    if opts.random > 0 and not opts.emit_random:
-        print("random streams: %d commands each, seeds %s" % (
-            opts.random, ", ".join("%d%s" % (s, " (RESP3)" if r3 else "") for s, r3 in streams)))
+    groups = [[f] for f in families] if opts.per_family else [families]
+    streams = []
+    if opts.random > 0:
+        for s, r3 in [(s, opts.resp3) for s in seeds] + [(s, True) for s in resp3_seeds]:
+            streams += [StreamSpec(g, opts.random, s, r3) for g in groups]
+    streams += extra
+    if streams and not opts.emit_random:
+        print("random streams: %d" % len(streams))
+        for spec in streams:
+            print("  %s" % spec.describe())
 
     if opts.emit_random:
-        for s, r3 in streams:
-            emit_random(opts.random, s, r3)
+        for spec in streams:
+            emit_random(spec)
         return 0
 
     case_files = []
@@ -1109,6 +1327,8 @@ def main(argv=None):
         else:
             case_files = sorted(os.path.join(opts.cases, f) for f in os.listdir(opts.cases)
                                 if f.endswith(".txt"))
+        skip = set(os.path.basename(f) for f in opts.skip or [])
+        case_files = [f for f in case_files if os.path.basename(f) not in skip]
 
     # Servers ---------------------------------------------------------------
     if opts.a_port:
@@ -1139,11 +1359,11 @@ def main(argv=None):
             s.start()
         print("%s on port %d, %s on port %d" % (a.name, a.port, b.name, b.port))
         runner = Runner(a, b, opts)
+        runner.record_config()
         for f in case_files:
             runner.run_case_file(f)
-        if opts.random > 0:
-            for s, r3 in streams:
-                runner.run_random(opts.random, s, r3)
+        for spec in streams:
+            runner.run_random(spec)
     except RuntimeError as e:
         print("error: %s" % e, file=sys.stderr)
         return 2

@@ -5,8 +5,13 @@
 #     redis-compat/run-diff.sh [extra diff.py options]
 #
 # Runs every case file in redis-compat/cases plus seeded random streams of
-# 2000 commands (seeds 1 and 2 in RESP2, seed 3 in RESP3).  See diff.py for
-# details and for how to replay a failure.
+# 2000 commands of the string and keyspace families (seeds 1 and 2 in RESP2,
+# seed 3 in RESP3).  See diff.py for details and for how to replay a failure.
+#
+# The data types (hash list set zset bitmap sort multi types) are checked
+# only with HF_DIFF_TYPES=1: their case files, and a random stream of 1500
+# steps per family in RESP2 and another in RESP3.  Off by default until
+# holdfast has the types.
 #
 # holdfast-server is taken from $HOLDFAST_SERVER, else
 # $abs_top_builddir/src/holdfast-server, else the usual relative places.
@@ -48,9 +53,25 @@ if [ -z "$holdfast" ]; then
     exit 99
 fi
 
+# Data types: streams with seeds 11, 12, ... (RESP2 odd, RESP3 even), or skip
+# their case files.
+type_opts=
+if [ "${HF_DIFF_TYPES:-0}" = 1 ]; then
+    seed=11
+    for fam in hash list set zset bitmap sort multi; do
+        type_opts="$type_opts --stream $fam:1500:$seed --stream $fam:1500:$((seed + 1)):resp3"
+        seed=$((seed + 2))
+    done
+else
+    for f in hash list set zset bitmap sort multi types; do
+        type_opts="$type_opts --skip $f.txt"
+    done
+fi
+
+# shellcheck disable=SC2086 # $type_opts is a list of options
 python3 "$here/diff.py" --redis "$redis" --holdfast "$holdfast" \
     --cases "$here/cases" \
-    --random 2000 --seed 1 --seed 2 --resp3-seed 3 "$@"
+    --random 2000 --seed 1 --seed 2 --resp3-seed 3 $type_opts "$@"
 rc=$?
 case $rc in
     0|1) exit $rc ;;

@@ -33,7 +33,7 @@ void conf_unlock(void) { pthread_mutex_unlock(&conf_mutex); }
 const char *conf_file(void) { return config_file; }
 
 enum ctype { C_BOOL, C_INT, C_LL, C_MEM, C_STR, C_ENUM, C_BIND, C_NOTIFY };
-enum { IMMUTABLE = 1, SENSITIVE = 2 };
+enum { IMMUTABLE = 1, SENSITIVE = 2, ALIAS = 4 };   /* ALIAS: an old name of the entry before it */
 
 struct enumval { const char *name; int val; };
 
@@ -91,13 +91,18 @@ static const struct directive table[] = {
     {"snapshot-wal-bytes", C_MEM, &cfg.snapshot_wal_bytes, "1gb", 0, LLONG_MAX, 0, NULL},
     {"snapshot-keep", C_INT, &cfg.snapshot_keep, "3", 1, 1000, 0, NULL},
     {"snapshot-threads", C_INT, &cfg.snapshot_threads, "0", 0, 256, 0, NULL},
-    {"hash-max-listpack-entries", C_LL, &cfg.hash_max_listpack_entries, "128", 0, LONG_MAX, 0, NULL},
+    {"hash-max-listpack-entries", C_LL, &cfg.hash_max_listpack_entries, "512", 0, LONG_MAX, 0, NULL},
+    {"hash-max-ziplist-entries", C_LL, &cfg.hash_max_listpack_entries, "512", 0, LONG_MAX, ALIAS, NULL},
     {"hash-max-listpack-value", C_LL, &cfg.hash_max_listpack_value, "64", 0, LONG_MAX, 0, NULL},
+    {"hash-max-ziplist-value", C_LL, &cfg.hash_max_listpack_value, "64", 0, LONG_MAX, ALIAS, NULL},
     {"list-max-listpack-size", C_INT, &cfg.list_max_listpack_size, "-2", INT_MIN, INT_MAX, 0, NULL},
+    {"list-max-ziplist-size", C_INT, &cfg.list_max_listpack_size, "-2", INT_MIN, INT_MAX, ALIAS, NULL},
     {"list-compress-depth", C_INT, &cfg.list_compress_depth, "0", 0, INT_MAX, 0, NULL},
     {"set-max-intset-entries", C_LL, &cfg.set_max_intset_entries, "512", 0, LONG_MAX, 0, NULL},
     {"zset-max-listpack-entries", C_LL, &cfg.zset_max_listpack_entries, "128", 0, LONG_MAX, 0, NULL},
+    {"zset-max-ziplist-entries", C_LL, &cfg.zset_max_listpack_entries, "128", 0, LONG_MAX, ALIAS, NULL},
     {"zset-max-listpack-value", C_LL, &cfg.zset_max_listpack_value, "64", 0, LONG_MAX, 0, NULL},
+    {"zset-max-ziplist-value", C_LL, &cfg.zset_max_listpack_value, "64", 0, LONG_MAX, ALIAS, NULL},
     {"notify-keyspace-events", C_NOTIFY, &cfg.notify_keyspace_events, "", 0, 0, 0, NULL},
 };
 #define NDIRECTIVES (sizeof table / sizeof table[0])
@@ -479,7 +484,8 @@ void cmd_config_rewrite(client *c)
                 int m = d->type == C_BIND ? snprintf(line, sizeof line, "%s %s\n", d->name, v)
                                           : snprintf(line, sizeof line, "%s \"%s\"\n", d->name, v);
                 APPEND(line, (size_t)m);
-                done[k] = true;
+                for (size_t a = 0; a < NDIRECTIVES; a++)   /* the name and its aliases */
+                    if (table[a].ptr == d->ptr) done[a] = true;
             }
         } else {
             APPEND(p, l);
@@ -489,7 +495,7 @@ void cmd_config_rewrite(client *c)
     }
     bool header = false;
     for (size_t k = 0; k < NDIRECTIVES; k++) {
-        if (done[k]) continue;
+        if (done[k] || (table[k].flags & ALIAS)) continue;
         char buf[1024], line[1200];
         const char *v = value_of(&table[k], buf, sizeof buf);
         /* only values that differ from the default are written */

@@ -12,6 +12,7 @@
 #ifndef HF_BLOCKING_H
 #define HF_BLOCKING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "client.h"
@@ -27,7 +28,23 @@ void block_serve_ready(void);
 /* Called by ks_unlock* after the commit with its LSN (0 = none). */
 void block_after_commit(uint64_t lsn);
 
+/* SWAPDB (every shard locked): keys waited on in databases a and b that
+ * now hold a list or sorted set become ready, as Redis's
+ * scanDatabaseForReadyKeys() after swapping. */
+void block_swapdb(int a, int b);
+
 /* Connection closing (net.c) or RESET: stop waiting. */
 void block_client_free(client *c);
+
+/* CLIENT UNBLOCK id [TIMEOUT|ERROR] (any thread; w, id: the target and its
+ * worker, found under clients_lock()): the owner ends the wait as a timeout
+ * would, or with "-UNBLOCKED client unblocked via CLIENT UNBLOCK", unless a
+ * writer served it first.  The caller replies :1 if the target was
+ * CLIENT_BLOCKED, as Redis does. */
+struct worker;
+void block_unblock_async(struct worker *w, uint64_t id, bool error);
+
+/* Clients blocked right now (INFO blocked_clients); relaxed. */
+long block_blocked_clients(void);
 
 #endif

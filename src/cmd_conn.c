@@ -3,6 +3,7 @@
 #include "config.h"
 #include "commands.h"
 #include "multi.h"
+#include "blocking.h"
 #include "pubsub.h"
 #include "conf.h"
 #include "net.h"
@@ -33,7 +34,7 @@ void cmd_echo(client *c) { reply_bulk(c, c->argv[1].p, c->argv[1].n); }
 void cmd_quit(client *c)
 {
     reply_ok(c);
-    c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+    __atomic_or_fetch(&c->flags, CLIENT_CLOSE_AFTER_REPLY, __ATOMIC_RELAXED);
 }
 
 /* Checks a password for user (NULL = "default").  Holdfast has one user,
@@ -182,7 +183,7 @@ void cmd_reset(client *c)
      * clearClientConnectionState */
     if (c->mstate) multi_client_free(c);
     if (c->pstate || (c->flags & CLIENT_MONITOR)) pubsub_client_free(c);
-    c->flags &= ~(unsigned)(CLIENT_MULTI | CLIENT_MONITOR);
+    __atomic_and_fetch(&c->flags, ~(unsigned)(CLIENT_MULTI | CLIENT_MONITOR), __ATOMIC_RELAXED);
     __atomic_store_n(&c->db, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&c->resp, 2, __ATOMIC_RELAXED);
     __atomic_and_fetch(&c->flags, ~(unsigned)CLIENT_NO_EVICT, __ATOMIC_RELAXED);
@@ -363,7 +364,7 @@ void cmd_client_kill(client *c)
     } else {
         reply_int(c, killed);
     }
-    if (kill_self) c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+    if (kill_self) __atomic_or_fetch(&c->flags, CLIENT_CLOSE_AFTER_REPLY, __ATOMIC_RELAXED);
 }
 
 void cmd_client_setinfo(client *c)
@@ -391,6 +392,37 @@ void cmd_client_no_evict(client *c)
     else if (arg_is(&c->argv[2], "off")) __atomic_and_fetch(&c->flags, ~(unsigned)CLIENT_NO_EVICT, __ATOMIC_RELAXED);
     else { reply_syntax(c); return; }
     reply_ok(c);
+}
+
+/* CLIENT UNBLOCK id [TIMEOUT|ERROR]: a client waiting in a blocking command
+ * gets the timeout reply (or an UNBLOCKED error) at once. */
+void cmd_client_unblock(client *c)
+{
+    long long id;
+    if (!arg_ll(c, &c->argv[2], &id, NULL)) return;
+    bool error = false;
+    if (c->argc == 4) {
+        if (arg_is(&c->argv[3], "error")) error = true;
+        else if (!arg_is(&c->argv[3], "timeout")) {
+            reply_error(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            return;
+        }
+    } else if (c->argc > 4) {
+        reply_syntax(c);
+        return;
+    }
+    int done = 0;
+    clients_lock();
+    for (client *o = clients_first(); o; o = o->next)
+        if (o->id == (uint64_t)id) {
+            if (__atomic_load_n(&o->flags, __ATOMIC_RELAXED) & CLIENT_BLOCKED) {
+                block_unblock_async(client_worker(o), o->id, error);
+                done = 1;
+            }
+            break;
+        }
+    clients_unlock();
+    reply_int(c, done);
 }
 
 void cmd_client_help(client *c)
@@ -430,6 +462,8 @@ void cmd_client_help(client *c)
         "    Set client meta attr. Options are:",
         "    * LIB-NAME: the client lib name.",
         "    * LIB-VER: the client lib version.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
         "NO-EVICT (ON|OFF)",
         "    Protect current client connection from eviction.",
         NULL};

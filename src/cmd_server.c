@@ -30,6 +30,7 @@
  * advertises what would fail). */
 #include "config.h"
 #include "commands.h"
+#include "blocking.h"
 #include "conf.h"
 #include "keyspace.h"
 #include "net.h"
@@ -895,10 +896,11 @@ static void info_clients(struct sbuf *b)
         "cluster_connections:0\r\n"
         "maxclients:%d\r\n"
         "client_recent_max_input_buffer:%llu\r\n"
-        "blocked_clients:0\r\n"
+        "blocked_clients:%ld\r\n"
         "tracking_clients:0\r\n"
         "clients_in_timeout_table:0\r\n",
-        clients_connected(), CONF_GET(maxclients), (unsigned long long)clients_max_qbuf());
+        clients_connected(), CONF_GET(maxclients), (unsigned long long)clients_max_qbuf(),
+        block_blocked_clients());
 }
 
 static void info_memory(struct sbuf *b)
@@ -1311,7 +1313,7 @@ void cmd_shutdown(client *c)
         reply_error(c, "ERR No shutdown in progress.");
         return;
     }
-    c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+    __atomic_or_fetch(&c->flags, CLIENT_CLOSE_AFTER_REPLY, __ATOMIC_RELAXED);
     net_request_shutdown();
 }
 

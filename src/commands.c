@@ -32,7 +32,7 @@ static const struct binding core_bindings[] = {
     {"client|getname", cmd_client_getname}, {"client|list", cmd_client_list},
     {"client|info", cmd_client_info}, {"client|kill", cmd_client_kill},
     {"client|setinfo", cmd_client_setinfo}, {"client|no-evict", cmd_client_no_evict},
-    {"client|help", cmd_client_help},
+    {"client|help", cmd_client_help}, {"client|unblock", cmd_client_unblock},
     {"command", cmd_command}, {"command|count", cmd_command_count}, {"command|info", cmd_command_info},
     {"command|docs", cmd_command_docs}, {"command|list", cmd_command_list},
     {"command|getkeys", cmd_command_getkeys},

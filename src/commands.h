@@ -96,7 +96,7 @@ CMD(cmd_ping); CMD(cmd_echo); CMD(cmd_quit); CMD(cmd_hello); CMD(cmd_auth);
 CMD(cmd_select); CMD(cmd_reset);
 CMD(cmd_client_id); CMD(cmd_client_setname); CMD(cmd_client_getname);
 CMD(cmd_client_list); CMD(cmd_client_info); CMD(cmd_client_kill);
-CMD(cmd_client_setinfo); CMD(cmd_client_no_evict); CMD(cmd_client_help);
+CMD(cmd_client_setinfo); CMD(cmd_client_no_evict); CMD(cmd_client_help); CMD(cmd_client_unblock);
 /* cmd_server.c */
 CMD(cmd_command); CMD(cmd_command_count); CMD(cmd_command_info); CMD(cmd_command_docs);
 CMD(cmd_command_list); CMD(cmd_command_getkeys); CMD(cmd_command_getkeysandflags);

@@ -535,6 +535,7 @@ void ks_swapdb(int a, int b)
         __atomic_store_n(&shards[i].db_keys[b], x, __ATOMIC_RELAXED);
     }
     log_global(WREC_SWAPDB, a, b);
+    block_swapdb(a, b);         /* waiters on keys the swap filled are served */
     ks_unlock_all();
 }
 

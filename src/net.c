@@ -201,7 +201,7 @@ static void client_new(struct worker *w, int fd, bool is_unix)
     c->id = __atomic_add_fetch(&srv.next_client_id, 1, __ATOMIC_RELAXED);
     c->ctime_ms = hf_mstime();
     c->last_ms = c->ctime_ms;
-    if (is_unix) c->flags |= CLIENT_UNIX;
+    if (is_unix) __atomic_or_fetch(&c->flags, CLIENT_UNIX, __ATOMIC_RELAXED);
     fill_addrs(c, is_unix);
     conf_lock();
     c->authed = !(cfg.requirepass && cfg.requirepass[0]);
@@ -347,7 +347,7 @@ static bool process_input(client *c)
         reply_errorf(c, "ERR %s", resp_error(c->rp));
         hf_log(LOG_VERBOSE, "Protocol error (%s) from client: id=%llu addr=%s",
                resp_error(c->rp), (unsigned long long)c->id, c->addr);
-        c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+        __atomic_or_fetch(&c->flags, CLIENT_CLOSE_AFTER_REPLY, __ATOMIC_RELAXED);
     }
     return true;
 }
@@ -422,11 +422,11 @@ static void client_flush(client *c)
         if (c->flags & CLIENT_CLOSE_AFTER_REPLY) { client_free(c); return; }
         if (c->flags & CLIENT_WRITE_WAIT) {
             event_del(c->wev);
-            c->flags &= ~(unsigned)CLIENT_WRITE_WAIT;
+            __atomic_and_fetch(&c->flags, ~(unsigned)CLIENT_WRITE_WAIT, __ATOMIC_RELAXED);
         }
         if (c->flags & CLIENT_READ_PAUSED) {
             event_add(c->rev, NULL);
-            c->flags &= ~(unsigned)CLIENT_READ_PAUSED;
+            __atomic_and_fetch(&c->flags, ~(unsigned)CLIENT_READ_PAUSED, __ATOMIC_RELAXED);
             /* commands may be waiting in the buffer */
             if (resp_pending(c->rp)) event_active(c->rev, EV_READ, 1);
         }
@@ -434,12 +434,12 @@ static void client_flush(client *c)
     }
     if (!(c->flags & CLIENT_WRITE_WAIT)) {
         event_add(c->wev, NULL);
-        c->flags |= CLIENT_WRITE_WAIT;
+        __atomic_or_fetch(&c->flags, CLIENT_WRITE_WAIT, __ATOMIC_RELAXED);
     }
     if (!(c->flags & CLIENT_READ_PAUSED) &&
         (c->olen - c->osent > OUTPUT_PAUSE || (c->flags & CLIENT_CLOSE_AFTER_REPLY))) {
         event_del(c->rev);
-        c->flags |= CLIENT_READ_PAUSED;
+        __atomic_or_fetch(&c->flags, CLIENT_READ_PAUSED, __ATOMIC_RELAXED);
     }
 }
 
@@ -503,11 +503,13 @@ static client *client_by_id(struct worker *w, uint64_t id)
     return c;
 }
 
-void client_block(client *c) { c->flags |= CLIENT_BLOCKED; }
+/* The owner changes c->flags with relaxed atomics: CLIENT LIST reads them
+ * from other threads. */
+void client_block(client *c) { __atomic_or_fetch(&c->flags, CLIENT_BLOCKED, __ATOMIC_RELAXED); }
 
 void client_unblock(client *c)
 {
-    c->flags &= ~(unsigned)CLIENT_BLOCKED;
+    __atomic_and_fetch(&c->flags, ~(unsigned)CLIENT_BLOCKED, __ATOMIC_RELAXED);
     /* commands that arrived meanwhile wait in the buffer */
     if (resp_pending(c->rp)) event_active(c->rev, EV_READ, 1);
 }
@@ -822,6 +824,18 @@ void net_stop(void)
         client *c = reg_head;
         client_flush(c);
         if (reg_head == c) client_free(c);
+    }
+    /* work posted to clients that will never run it: each task frees its
+     * argument when told its client is gone (and may post again) */
+    for (int i = 0; i < nworkers; i++) {
+        struct worker *w = &workers[i];
+        while (w->tasks) {
+            struct task *t = w->tasks;
+            w->tasks = t->next;
+            if (!w->tasks) w->tasks_tail = NULL;
+            t->fn(NULL, t->arg);
+            hf_free(t);
+        }
     }
     for (int i = 0; i < nworkers; i++) {
         struct worker *w = &workers[i];

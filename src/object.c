@@ -178,6 +178,9 @@ const char *obj_type_name(int type)
 
 const char *obj_enc_name(const hobj *o)
 {
+    /* Redis 7.0 reports every list as a quicklist (a one-node list is a
+     * bare listpack here, and in Redis 7.2) */
+    if (o->type == OBJ_LIST) return "quicklist";
     switch (o->enc) {
     case ENC_INT: return "int";
     case ENC_EMBSTR: return "embstr";

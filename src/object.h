@@ -19,7 +19,9 @@
 #include <stdbool.h>
 
 enum { OBJ_STRING = 0, OBJ_LIST = 1, OBJ_SET = 2, OBJ_ZSET = 3, OBJ_HASH = 4 };
-/* Encodings, numbered as Redis numbers them; OBJECT ENCODING names them. */
+/* Encodings, numbered as Redis numbers them; OBJECT ENCODING names them,
+ * except that every list answers "quicklist" as in Redis 7.0 and a small
+ * set of strings (a listpack inside, see t_set.c) answers "hashtable". */
 enum {
     ENC_RAW = 0, ENC_INT = 1, ENC_HT = 2, ENC_INTSET = 6, ENC_SKIPLIST = 7,
     ENC_EMBSTR = 8, ENC_QUICKLIST = 9, ENC_LISTPACK = 11,

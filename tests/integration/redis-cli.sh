@@ -143,6 +143,27 @@ hf_contains "info keyspace" "db0:keys=$((total + 2)),expires=0" "$(hf_cli INFO k
 hf_expect "--raw config get port" "port"$'\n'"$HF_PORT" "$(hf_cli --raw CONFIG GET port 2>&1)"
 hf_expect "echo from stdin lines" $'PONG\nhi' "$(printf 'PING\nECHO hi\n' | hf_cli 2>&1)"
 
+# ---- MONITOR: another client's commands appear as they run ------------------------
+timeout 5 redis-cli -h "$HF_HOST" -p "$HF_PORT" MONITOR > "$T/monitor.out" 2>&1 &
+mon=$!
+for _ in $(seq 50); do
+    grep -q '^OK' "$T/monitor.out" 2>/dev/null && break
+    sleep 0.1
+done
+hf_cli SET "monitored key" "v 1" >/dev/null
+hf_cli HSET mon:h f 1 >/dev/null
+sleep 0.3
+kill "$mon" 2>/dev/null
+wait "$mon" 2>/dev/null
+hf_contains "MONITOR shows SET with its quoting" '"SET" "monitored key" "v 1"' "$(cat "$T/monitor.out")"
+hf_contains "MONITOR shows HSET" '"HSET" "mon:h" "f" "1"' "$(cat "$T/monitor.out")"
+
+# ---- redis-benchmark's whole default test set runs without an error ----------------
+bench=$(timeout 300 redis-benchmark -h "$HF_HOST" -p "$HF_PORT" -q -n 2000 -c 20 2>&1 | tr '\r' '\n')
+hf_contains "redis-benchmark default set reaches MSET" "MSET (10 keys):" "$bench"
+hf_expect "redis-benchmark default set: no error line" "" \
+    "$(printf '%s\n' "$bench" | grep -iE 'err|error|wrong|unknown' | head -n 3)"
+
 # ---- an interactive session through tmux ----------------------------------------
 tmux_session() {
     local sock="holdfast-itest-$$" out

@@ -94,9 +94,9 @@ struct stage {
     uint8_t *buf;               /* members: u32 length | payload */
     size_t len, cap;
     int n;                      /* staged effects */
-    shard *sh[16];              /* shards touched (deduped) */
-    int nsh;
-    bool all;                   /* a whole-keyspace effect, or too many shards */
+    shard **sh;                 /* shards touched (deduped) */
+    int nsh, shcap;
+    bool all;                   /* a whole-keyspace effect (every lock held) */
 };
 static __thread struct stage stg;
 static __thread hf_buf ser_tmp;     /* a collection's serialised form */
@@ -125,10 +125,15 @@ static void stage_add(const struct wal_rec *r, shard *s)
     stg.len += plen + 4;
     stg.n++;
     if (!s) { stg.all = true; return; }
-    for (int i = 0; i < stg.nsh; i++)
+    /* only the shards this command holds get its LSN: the others belong
+     * to other threads right now */
+    for (int i = stg.nsh - 1; i >= 0; i--)
         if (stg.sh[i] == s) return;
-    if (stg.nsh < (int)(sizeof stg.sh / sizeof stg.sh[0])) stg.sh[stg.nsh++] = s;
-    else stg.all = true;
+    if (stg.nsh == stg.shcap) {
+        stg.shcap = stg.shcap ? stg.shcap * 2 : 16;
+        stg.sh = hf_realloc(stg.sh, sizeof(shard *) * (size_t)stg.shcap);
+    }
+    stg.sh[stg.nsh++] = s;
 }
 
 /* Commits the staged effects; called with their shard locks still held.
@@ -170,6 +175,9 @@ static void stage_flush(void)
 
 void ks_thread_exit(void)
 {
+    hf_free(stg.sh);
+    stg.sh = NULL;
+    stg.nsh = stg.shcap = 0;
     hf_buf_free(&ser_tmp);
     hf_buf_free(&cmd_enc);
     hf_free(stg.buf);
@@ -378,7 +386,9 @@ static kentry *lookup(kref *k, int db)
     if (!d) return NULL;
     kentry *e = kd_find(d, k->p, k->n, k->hash);
     if (e && e->expire && ks_now > e->expire && !ks_replaying) {
-        touched(k->s, db, k->p, k->n);
+        /* logged as Redis propagates a DEL: a command that recreates the
+         * key logs only itself, and its replay must not find the old value */
+        log_key(k, db, WREC_DEL, 0);
         notify_keyspace_event(NOTIFY_EXPIRED, "expired", k->p, k->n, db);
         kd_delete(d, k->p, k->n, k->hash);
         publish_size(k->s, db);
@@ -613,9 +623,10 @@ uint64_t ks_active_expire(uint32_t first, uint32_t n, int64_t budget_us)
                 cur = kd_scan(d, cur, expire_cb, &c);
                 for (int i = 0; i < c.n; i++) {
                     kentry *e = c.victims[i];
-                    touched(s, db, e->key, e->klen);
+                    kref vk = {e->key, e->klen, hf_hash(e->key, e->klen), s};
+                    log_key(&vk, db, WREC_DEL, 0);
                     notify_keyspace_event(NOTIFY_EXPIRED, "expired", e->key, e->klen, db);
-                    kd_delete(d, e->key, e->klen, hf_hash(e->key, e->klen));
+                    kd_delete(d, e->key, e->klen, vk.hash);
                 }
                 expired += (uint64_t)c.n;
                 if (cur == 0) break;

@@ -102,12 +102,15 @@ if [ -n "$py" ]; then
         "$py" "$here/torn-tail.py" --server "$server" --seed "$seed" $keep
     run "4b multi-record commands recovered whole or not at all" \
         "$py" "$here/atomic-commands.py" --server "$server" $keep
+    run "7 a key recreated after it expired recovers as the new key only" \
+        "$py" "$here/expire-recreate.py" --server "$server" $keep
     run "7 every data type and MULTI/EXEC survive kill -9, with snapshots, 6 cycles" \
         "$py" "$here/types-crash.py" --server "$server" --cycles 6 --seed "$seed" $keep
 else
     skip "3 kill -9 during a snapshot" "no python3"
     skip "4 torn WAL tail" "no python3"
     skip "4b multi-record commands" "no python3"
+    skip "7 expired and recreated keys" "no python3"
     skip "7 data types survive kill -9" "no python3"
 fi
 

@@ -93,16 +93,16 @@ static const struct directive table[] = {
     {"snapshot-threads", C_INT, &cfg.snapshot_threads, "0", 0, 256, 0, NULL},
     {"hash-max-listpack-entries", C_LL, &cfg.hash_max_listpack_entries, "512", 0, LONG_MAX, 0, NULL},
     {"hash-max-ziplist-entries", C_LL, &cfg.hash_max_listpack_entries, "512", 0, LONG_MAX, ALIAS, NULL},
-    {"hash-max-listpack-value", C_LL, &cfg.hash_max_listpack_value, "64", 0, LONG_MAX, 0, NULL},
-    {"hash-max-ziplist-value", C_LL, &cfg.hash_max_listpack_value, "64", 0, LONG_MAX, ALIAS, NULL},
+    {"hash-max-listpack-value", C_MEM, &cfg.hash_max_listpack_value, "64", 0, LONG_MAX, 0, NULL},
+    {"hash-max-ziplist-value", C_MEM, &cfg.hash_max_listpack_value, "64", 0, LONG_MAX, ALIAS, NULL},
     {"list-max-listpack-size", C_INT, &cfg.list_max_listpack_size, "-2", INT_MIN, INT_MAX, 0, NULL},
     {"list-max-ziplist-size", C_INT, &cfg.list_max_listpack_size, "-2", INT_MIN, INT_MAX, ALIAS, NULL},
     {"list-compress-depth", C_INT, &cfg.list_compress_depth, "0", 0, INT_MAX, 0, NULL},
     {"set-max-intset-entries", C_LL, &cfg.set_max_intset_entries, "512", 0, LONG_MAX, 0, NULL},
     {"zset-max-listpack-entries", C_LL, &cfg.zset_max_listpack_entries, "128", 0, LONG_MAX, 0, NULL},
     {"zset-max-ziplist-entries", C_LL, &cfg.zset_max_listpack_entries, "128", 0, LONG_MAX, ALIAS, NULL},
-    {"zset-max-listpack-value", C_LL, &cfg.zset_max_listpack_value, "64", 0, LONG_MAX, 0, NULL},
-    {"zset-max-ziplist-value", C_LL, &cfg.zset_max_listpack_value, "64", 0, LONG_MAX, ALIAS, NULL},
+    {"zset-max-listpack-value", C_MEM, &cfg.zset_max_listpack_value, "64", 0, LONG_MAX, 0, NULL},
+    {"zset-max-ziplist-value", C_MEM, &cfg.zset_max_listpack_value, "64", 0, LONG_MAX, ALIAS, NULL},
     {"notify-keyspace-events", C_NOTIFY, &cfg.notify_keyspace_events, "", 0, 0, 0, NULL},
 };
 #define NDIRECTIVES (sizeof table / sizeof table[0])
@@ -130,8 +130,8 @@ static bool parse_mem(const char *s, long long *out)
     else if (!strcasecmp(u, "gb")) mul = 1024LL * 1024 * 1024;
     else return false;
     long long v;
+    if (len == 0) { *out = 0; return true; }   /* as Redis's memtoull: "" is 0 */
     if (!hf_str2ll(s, (size_t)(u - s), &v)) return false;
-    (void)len;
     if (v < 0) return false;
     if (mul > 1 && v > LLONG_MAX / mul) return false;
     *out = v * mul;

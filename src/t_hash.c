@@ -1,21 +1,1129 @@
-/* t_hash.c — PLACEHOLDER: the hash type is being written; nothing creates a
- * hash value yet, so these are never called. */
+/* t_hash.c — the hash type: its two encodings, the functions types.h asks
+ * of every type, and the commands HSET HSETNX HMSET HGET HMGET HGETALL HDEL
+ * HLEN HEXISTS HKEYS HVALS HSTRLEN HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN.
+ *
+ * Encodings, as Redis 7.0 keeps them:
+ *   listpack   field, value, field, value ... in one listpack block, in
+ *              insertion order (new fields are appended; an update replaces
+ *              the value where it is).  Every hash starts here.
+ *   hashtable  a cdict (field -> value), once the hash has more than
+ *              hash-max-listpack-entries fields, or a field or value longer
+ *              than hash-max-listpack-value bytes was going to be stored.
+ * A hash never converts back, whatever is deleted, as in Redis.  The
+ * conversion points are Redis's: HSET/HMSET/HSETNX look at every argument
+ * they are about to store before storing anything (hashTypeTryConversion);
+ * every single store also checks its own field and value first (what
+ * catches HINCRBY / HINCRBYFLOAT results) and the field count after an
+ * insert (hashTypeSet).
+ *
+ * Replies and error texts, and the order in which errors are detected,
+ * follow Redis 7.0's t_hash.c and scanGenericCommand.  Handlers validate
+ * what they can with no lock held, then lock the key's shard, look up,
+ * change, log and reply under the lock.
+ *
+ * Durability: commands that change a hash in place log themselves with
+ * ks_log_cmd (HSET, HMSET, HSETNX, HDEL, HINCRBY are deterministic);
+ * HINCRBYFLOAT logs an HSET of the value it computed, as Redis propagates
+ * it, so that replay does not depend on long double arithmetic.  A key a
+ * command creates is added with do_ks_add_quiet (the logged command creates
+ * it again on replay); a hash emptied by HDEL is deleted with do_ks_delete,
+ * which logs the DEL. */
 #include "config.h"
+#include "cdict.h"
 #include "commands.h"
+#include "conf.h"
+#include "keyspace.h"
+#include "listpack.h"
+#include "object.h"
+#include "pubsub.h"
+#include "reply.h"
 #include "types.h"
+#include "util.h"
 
-#include <stdlib.h>
+#include <limits.h>
+#include <math.h>
+#include <string.h>
 
-const struct binding hash_bindings[] = {{NULL, NULL}};
+/* A listpack may not grow past this (Redis's LISTPACK_MAX_SAFETY_SIZE). */
+#define LP_SAFETY_SIZE (1UL << 30)
+/* MAX_LONG_DOUBLE_CHARS in Redis: room for any "%.17Lf" long double. */
+#define LD_STR_MAX 5120
+/* HRANDFIELD with a positive count below the size: above size / 3 picks,
+ * shuffle all the fields; below, sample (Redis's
+ * HRANDFIELD_SUB_STRATEGY_MUL). */
+#define SUB_STRATEGY_MUL 3
 
-void hash_free(hobj *o) { (void)o; abort(); }
-hobj *hash_dup(const hobj *o) { (void)o; abort(); }
-void hash_serialize(const hobj *o, hf_buf *out) { (void)o; (void)out; abort(); }
-hobj *hash_deserialize(const char *p, size_t n) { (void)p; (void)n; return NULL; }
-size_t hash_mem(const hobj *o) { (void)o; abort(); }
-size_t hash_len(const hobj *o) { (void)o; abort(); }
-hobj *hash_new(void) { abort(); }
-void hash_foreach(const hobj *o, pair_fn *fn, void *arg) { (void)o; (void)fn; (void)arg; abort(); }
+/* ---- thresholds ------------------------------------------------------------ */
+
+static inline size_t max_lp_entries(void)
+{
+    long long v = CONF_GET(hash_max_listpack_entries);
+    return v < 0 ? 0 : (size_t)v;
+}
+
+static inline size_t max_lp_value(void)
+{
+    long long v = CONF_GET(hash_max_listpack_value);
+    return v < 0 ? 0 : (size_t)v;
+}
+
+/* ---- encodings ------------------------------------------------------------- */
+
+size_t hash_len(const hobj *o)
+{
+    return o->enc == ENC_LISTPACK ? lp_count(o->u.ptr) / 2 : cd_size(o->u.ptr);
+}
+
+/* Rewrites a listpack hash as a hashtable, keeping every field. */
+static void convert_to_ht(hobj *o)
+{
+    lp *l = o->u.ptr;
+    cdict *d = cd_new();
+    cd_expand(d, lp_count(l) / 2);
+    char fs[24], vs[24];
+    uint32_t p = lp_first(l);
+    while (p != LP_NONE) {
+        size_t fn, vn;
+        const char *f = lp_get_str(l, p, fs, &fn);
+        p = lp_next(l, p);
+        const char *v = lp_get_str(l, p, vs, &vn);
+        p = lp_next(l, p);
+        cdentry *e = cd_add(d, f, fn, NULL);
+        cd_set_val(d, &e, v, vn);
+    }
+    lp_free(l);
+    o->u.ptr = d;
+    o->enc = ENC_HT;
+}
+
+/* hashTypeTryConversion: converts a listpack hash that one of argv[first..
+ * last] (the fields and values about to be stored) would not fit. */
+static void try_convert(hobj *o, const hf_arg *argv, int first, int last)
+{
+    if (o->enc != ENC_LISTPACK) return;
+    size_t maxv = max_lp_value(), sum = 0;
+    for (int i = first; i <= last; i++) {
+        if (argv[i].n > maxv) {
+            convert_to_ht(o);
+            return;
+        }
+        sum += argv[i].n;
+    }
+    if (lp_bytes(o->u.ptr) + sum > LP_SAFETY_SIZE) convert_to_ht(o);
+}
+
+/* Looks field f up: its value as bytes (out->p, out->n) or, for an integer
+ * in a listpack, out->is_int and out->v.  False if the field is missing. */
+static bool field_lookup(const hobj *o, const char *f, size_t fn, lpval *out)
+{
+    if (o->enc == ENC_LISTPACK) {
+        const lp *l = o->u.ptr;
+        uint32_t p = lp_find(l, lp_first(l), f, fn, 1);
+        if (p == LP_NONE) return false;
+        lp_get(l, lp_next(l, p), out);
+        return true;
+    }
+    cdentry *e = cd_find(o->u.ptr, f, fn);
+    if (!e) return false;
+    out->p = cd_val(e, &out->n);
+    out->is_int = false;
+    out->v = 0;
+    return true;
+}
+
+/* The bytes of a looked-up value (integers written into scratch, >= 24). */
+static inline const char *val_str(const lpval *v, char *scratch, size_t *n)
+{
+    if (!v->is_int) {
+        *n = v->n;
+        return v->p;
+    }
+    *n = (size_t)hf_ll2str(scratch, v->v);
+    return scratch;
+}
+
+/* hashTypeSet: sets f to v and returns true if f already existed.  A
+ * listpack hash converts first if f or v is too long for it, and after an
+ * insert that takes it past hash-max-listpack-entries. */
+static bool field_set(hobj *o, const char *f, size_t fn, const char *v, size_t vn)
+{
+    if (o->enc == ENC_LISTPACK) {
+        size_t maxv = max_lp_value();
+        if (fn > maxv || vn > maxv) convert_to_ht(o);
+    }
+    if (o->enc == ENC_LISTPACK) {
+        lp *l = o->u.ptr;
+        uint32_t p = lp_find(l, lp_first(l), f, fn, 1);
+        if (p != LP_NONE) {
+            lp_replace(&l, lp_next(l, p), v, vn);
+            o->u.ptr = l;
+            return true;
+        }
+        lp_append(&l, f, fn);
+        lp_append(&l, v, vn);
+        o->u.ptr = l;
+        if (lp_count(l) / 2 > max_lp_entries()) convert_to_ht(o);
+        return false;
+    }
+    cdict *d = o->u.ptr;
+    bool added;
+    cdentry *e = cd_add(d, f, fn, &added);
+    cd_set_val(d, &e, v, vn);
+    return !added;
+}
+
+/* Deletes field f; false if it was not there. */
+static bool field_del(hobj *o, const char *f, size_t fn)
+{
+    if (o->enc == ENC_LISTPACK) {
+        lp *l = o->u.ptr;
+        uint32_t p = lp_find(l, lp_first(l), f, fn, 1);
+        if (p == LP_NONE) return false;
+        lp_delete(&l, p, 2);
+        o->u.ptr = l;
+        return true;
+    }
+    return cd_delete(o->u.ptr, f, fn);
+}
+
+/* ---- iteration over both encodings ----------------------------------------- */
+
+/* Field/value pairs in storage order: insertion order for a listpack, table
+ * order for a hashtable (which must not change until hi_done()). */
+typedef struct hiter {
+    const hobj *o;
+    uint32_t pos;           /* listpack: the next field */
+    cditer it;
+    char fs[24], vs[24];    /* listpack integers as text */
+} hiter;
+
+static void hi_init(hiter *h, const hobj *o)
+{
+    h->o = o;
+    if (o->enc == ENC_LISTPACK) h->pos = lp_first(o->u.ptr);
+    else cd_iter_init(&h->it, o->u.ptr);
+}
+
+/* The next pair (bytes valid until the next call); false at the end. */
+static bool hi_next(hiter *h, const char **f, size_t *fn, const char **v, size_t *vn)
+{
+    if (h->o->enc == ENC_LISTPACK) {
+        const lp *l = h->o->u.ptr;
+        if (h->pos == LP_NONE) return false;
+        *f = lp_get_str(l, h->pos, h->fs, fn);
+        uint32_t vp = lp_next(l, h->pos);
+        *v = lp_get_str(l, vp, h->vs, vn);
+        h->pos = lp_next(l, vp);
+        return true;
+    }
+    cdentry *e = cd_iter_next(&h->it);
+    if (!e) return false;
+    *f = cd_key(e, fn);
+    *v = cd_val(e, vn);
+    return true;
+}
+
+static void hi_done(hiter *h)
+{
+    if (h->o->enc == ENC_HT) cd_iter_done(&h->it);
+}
+
+/* ---- the type's functions (types.h) ---------------------------------------- */
+
+hobj *hash_new(void)
+{
+    return obj_collection(OBJ_HASH, ENC_LISTPACK, lp_new());
+}
+
+void hash_free(hobj *o)
+{
+    if (o->enc == ENC_LISTPACK) lp_free(o->u.ptr);
+    else cd_free(o->u.ptr);
+    hf_free(o);
+}
+
+hobj *hash_dup(const hobj *o)
+{
+    void *p = o->enc == ENC_LISTPACK ? (void *)lp_dup(o->u.ptr) : (void *)cd_dup(o->u.ptr);
+    return obj_collection(OBJ_HASH, o->enc, p);
+}
+
+size_t hash_mem(const hobj *o)
+{
+    size_t n = hf_malloc_size((void *)o);
+    if (o->enc == ENC_LISTPACK) return n + hf_malloc_size(o->u.ptr);
+    return n + cd_mem(o->u.ptr);
+}
+
+void hash_foreach(const hobj *o, pair_fn *fn, void *arg)
+{
+    hiter h;
+    const char *f, *v;
+    size_t flen, vlen;
+    hi_init(&h, o);
+    while (hi_next(&h, &f, &flen, &v, &vlen)) fn(arg, f, flen, v, vlen);
+    hi_done(&h);
+}
+
+/* count | count x (len | field | len | value) */
+void hash_serialize(const hobj *o, hf_buf *out)
+{
+    hiter h;
+    const char *f, *v;
+    size_t fn, vn;
+    hf_buf_put32(out, (uint32_t)hash_len(o));
+    hi_init(&h, o);
+    while (hi_next(&h, &f, &fn, &v, &vn)) {
+        hf_buf_reserve(out, 8 + fn + vn);
+        hf_buf_put32(out, (uint32_t)fn);
+        hf_buf_put(out, f, fn);
+        hf_buf_put32(out, (uint32_t)vn);
+        hf_buf_put(out, v, vn);
+    }
+    hi_done(&h);
+}
+
+/* Builds a hash from a validated body of count pairs; NULL if a field
+ * repeats (never written by hash_serialize: the bytes are damaged). */
+static hobj *build_hash(const char *q, const char *end, uint32_t count, bool ht)
+{
+    hobj *o = ht ? obj_collection(OBJ_HASH, ENC_HT, cd_new()) : hash_new();
+    /* a listpack finds duplicates by scanning itself while small, as
+     * Redis's loader does; past 64 fields a side table is cheaper */
+    cdict *seen = !ht && count > 64 ? cd_new() : NULL;
+    if (ht) cd_expand(o->u.ptr, count);
+    bool ok = true;
+    for (uint32_t i = 0; i < count && ok; i++) {
+        const char *f, *v;
+        uint32_t fn, vn;
+        hf_getstr(&q, end, &f, &fn);
+        hf_getstr(&q, end, &v, &vn);
+        if (ht) {
+            bool added;
+            cdentry *e = cd_add(o->u.ptr, f, fn, &added);
+            if (!added) ok = false;
+            else cd_set_val(o->u.ptr, &e, v, vn);
+            continue;
+        }
+        lp *l = o->u.ptr;
+        if (seen) {
+            bool added;
+            cd_add(seen, f, fn, &added);
+            ok = added;
+        } else {
+            ok = lp_find(l, lp_first(l), f, fn, 1) == LP_NONE;
+        }
+        if (!ok) break;
+        lp_append(&l, f, fn);
+        lp_append(&l, v, vn);
+        o->u.ptr = l;
+    }
+    if (seen) cd_free(seen);
+    if (!ok) {
+        hash_free(o);
+        return NULL;
+    }
+    return o;
+}
+
+hobj *hash_deserialize(const char *p, size_t n)
+{
+    const char *end = p + n, *q = p;
+    uint32_t count;
+    /* an empty hash is never stored; each pair takes at least 8 bytes */
+    if (!hf_get32(&q, end, &count) || count == 0 || count > (size_t)(end - q) / 8) return NULL;
+    const char *body = q;
+    size_t maxv = max_lp_value(), total = 0;
+    bool ht = count > max_lp_entries();
+    for (uint32_t i = 0; i < count; i++) {
+        const char *s;
+        uint32_t len;
+        for (int j = 0; j < 2; j++) {
+            if (!hf_getstr(&q, end, &s, &len)) return NULL;
+            if (len > maxv) ht = true;
+            total += len;
+        }
+    }
+    if (q != end) return NULL;
+    if (total > LP_SAFETY_SIZE) ht = true;
+    return build_hash(body, end, count, ht);
+}
+
 const char *hash_get(const hobj *o, const char *f, size_t fn, char *scratch, size_t *vn)
-{ (void)o; (void)f; (void)fn; (void)scratch; (void)vn; abort(); }
-void hash_set(hobj *o, const char *f, size_t fn, const char *v, size_t vn) { (void)o; (void)f; (void)fn; (void)v; (void)vn; abort(); }
+{
+    lpval v;
+    if (!field_lookup(o, f, fn, &v)) return NULL;
+    return val_str(&v, scratch, vn);
+}
+
+void hash_set(hobj *o, const char *f, size_t fn, const char *v, size_t vn)
+{
+    field_set(o, f, fn, v, vn);
+}
+
+/* ---- command helpers ------------------------------------------------------- */
+
+/* Option match as Redis's strcasecmp on its NUL-terminated argv does it. */
+static bool opt_is(const hf_arg *a, const char *lit)
+{
+    const char *nul = memchr(a->p, '\0', a->n);
+    return hf_streq(a->p, nul ? (size_t)(nul - a->p) : a->n, lit);
+}
+
+/* Write lookup that refreshes the access clock (Redis's lookupKeyWrite).
+ * Shard lock held. */
+static kentry *lookup_write(kref *k, int db)
+{
+    kentry *e = do_ks_lookup_write(k, db);
+    if (e) e->val->atime = (uint32_t)(ks_now / 1000);
+    return e;
+}
+
+/* hashTypeLookupWriteOrCreate: the hash at k, created empty if missing
+ * (the caller fills it at once and logs the command that does), or NULL
+ * after replying WRONGTYPE.  Shard lock held. */
+static hobj *hash_for_write(client *c, kref *k)
+{
+    kentry *e = lookup_write(k, c->db);
+    if (!e) return do_ks_add_quiet(k, c->db, hash_new())->val;
+    if (e->val->type != OBJ_HASH) {
+        reply_wrongtype(c);
+        return NULL;
+    }
+    return e->val;
+}
+
+/* The hash at k for reading (counts a hit or miss): NULL if missing, or
+ * after replying WRONGTYPE (*wrong set).  Shard lock held. */
+static hobj *hash_for_read(client *c, kref *k, bool *wrong)
+{
+    kentry *e = do_ks_lookup(k, c->db);
+    *wrong = false;
+    if (!e) return NULL;
+    if (e->val->type != OBJ_HASH) {
+        reply_wrongtype(c);
+        *wrong = true;
+        return NULL;
+    }
+    return e->val;
+}
+
+/* xorshift's low bits are correlated from one draw to the next: mix them
+ * (murmur3's finaliser) before taking a draw modulo a small size. */
+static inline uint64_t rnd(void)
+{
+    uint64_t x = hf_rand64();
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+/* ---- HSET HMSET HSETNX ----------------------------------------------------- */
+
+static void hset_generic(client *c, bool hmset)
+{
+    if (c->argc % 2 == 1) {
+        reply_arity(c, hmset ? "hmset" : "hset");
+        return;
+    }
+    kref k;
+    ks_ref_arg(&k, &c->argv[1]);
+    ks_lock(k.s);
+    hobj *o = hash_for_write(c, &k);
+    if (o) {
+        try_convert(o, c->argv, 2, c->argc - 1);
+        long long created = 0;
+        for (int i = 2; i < c->argc; i += 2) {
+            const hf_arg *f = &c->argv[i], *v = &c->argv[i + 1];
+            if (!field_set(o, f->p, f->n, v->p, v->n)) created++;
+        }
+        ks_log_cmd(&k, c->db, c->argc, c->argv);
+        notify_keyspace_event(NOTIFY_HASH, "hset", k.p, k.n, c->db);
+        if (hmset) reply_ok(c);
+        else reply_int(c, created);
+    }
+    ks_unlock(k.s);
+}
+
+static void cmd_hset(client *c) { hset_generic(c, false); }
+static void cmd_hmset(client *c) { hset_generic(c, true); }
+
+static void cmd_hsetnx(client *c)
+{
+    const hf_arg *f = &c->argv[2], *v = &c->argv[3];
+    kref k;
+    ks_ref_arg(&k, &c->argv[1]);
+    ks_lock(k.s);
+    hobj *o = hash_for_write(c, &k);
+    lpval old;
+    if (!o) {
+        /* WRONGTYPE replied */
+    } else if (field_lookup(o, f->p, f->n, &old)) {
+        reply_int(c, 0);
+    } else {
+        try_convert(o, c->argv, 2, 3);
+        field_set(o, f->p, f->n, v->p, v->n);
+        ks_log_cmd(&k, c->db, c->argc, c->argv);
+        notify_keyspace_event(NOTIFY_HASH, "hset", k.p, k.n, c->db);
+        reply_int(c, 1);
+    }
+    ks_unlock(k.s);
+}
+
+/* ---- reads of single fields ------------------------------------------------ */
+
+static void cmd_hget(client *c)
+{
+    kref k;
+    ks_ref_arg(&k, &c->argv[1]);
+    ks_lock(k.s);
+    bool wrong;
+    hobj *o = hash_for_read(c, &k, &wrong);
+    lpval v;
+    if (wrong) {
+        /* replied */
+    } else if (!o || !field_lookup(o, c->argv[2].p, c->argv[2].n, &v)) {
+        reply_null(c);
+    } else {
+        char scratch[24];
+        size_t n;
+        const char *p = val_str(&v, scratch, &n);
+        reply_bulk(c, p, n);
+    }
+    ks_unlock(k.s);
+}
+
+static void cmd_hmget(client *c)
+{
+    kref k;
+    ks_ref_arg(&k, &c->argv[1]);
+    ks_lock(k.s);
+    bool wrong;
+    hobj *o = hash_for_read(c, &k, &wrong);
+    if (!wrong) {
+        reply_array(c, c->argc - 2);
+        for (int i = 2; i < c->argc; i++) {
+            lpval v;
+            if (!o || !field_lookup(o, c->argv[i].p, c->argv[i].n, &v)) {
+                reply_null(c);
+                continue;
+            }
+            char scratch[24];
+            size_t n;
+            const char *p = val_str(&v, scratch, &n);
+            reply_bulk(c, p, n);
+        }
+    }
+    ks_unlock(k.s);
+}
+
+static void cmd_hlen(client *c)
+{
+    kref k;
+    ks_ref_arg(&k, &c->argv[1]);
+    ks_lock(k.s);
+    bool wrong;
+    hobj *o = hash_for_read(c, &k, &wrong);
+    if (!wrong) reply_int(c, o ? (long long)hash_len(o) : 0);
+    ks_unlock(k.s);
+}
+
+static void cmd_hexists(client *c)
+{
+    kref k;
+    ks_ref_arg(&k, &c->argv[1]);
+    ks_lock(k.s);
+    bool wrong;
+    hobj *o = hash_for_read(c, &k, &wrong);
+    lpval v;
+    if (!wrong) reply_int(c, o && field_lookup(o, c->argv[2].p, c->argv[2].n, &v));
+    ks_unlock(k.s);
+}
+
+static void cmd_hstrlen(client *c)
+{
+    kref k;
+    ks_ref_arg(&k, &c->argv[1]);
+    ks_lock(k.s);
+    bool wrong;
+    hobj *o = hash_for_read(c, &k, &wrong);
+    lpval v;
+    if (wrong) {
+        /* replied */
+    } else if (!o || !field_lookup(o, c->argv[2].p, c->argv[2].n, &v)) {
+        reply_int(c, 0);
+    } else {
+        char scratch[24];
+        size_t n;
+        val_str(&v, scratch, &n);
+        reply_int(c, (long long)n);
+    }
+    ks_unlock(k.s);
+}
+
+/* ---- HDEL ------------------------------------------------------------------ */
+
+static void cmd_hdel(client *c)
+{
+    kref k;
+    ks_ref_arg(&k, &c->argv[1]);
+    ks_lock(k.s);
+    kentry *e = lookup_write(&k, c->db);
+    if (!e) {
+        reply_int(c, 0);
+    } else if (e->val->type != OBJ_HASH) {
+        reply_wrongtype(c);
+    } else {
+        hobj *o = e->val;
+        long long deleted = 0;
+        bool removed = false;
+        for (int i = 2; i < c->argc; i++) {
+            if (!field_del(o, c->argv[i].p, c->argv[i].n)) continue;
+            deleted++;
+            if (hash_len(o) == 0) {
+                /* the DEL this logs is the whole effect */
+                do_ks_delete(&k, c->db);
+                removed = true;
+                break;
+            }
+        }
+        if (deleted) {
+            if (!removed) ks_log_cmd(&k, c->db, c->argc, c->argv);
+            notify_keyspace_event(NOTIFY_HASH, "hdel", k.p, k.n, c->db);
+            if (removed) notify_keyspace_event(NOTIFY_GENERIC, "del", k.p, k.n, c->db);
+        }
+        reply_int(c, deleted);
+    }
+    ks_unlock(k.s);
+}
+
+/* ---- HINCRBY HINCRBYFLOAT -------------------------------------------------- */
+
+static void cmd_hincrby(client *c)
+{
+    const hf_arg *f = &c->argv[2];
+    long long incr;
+    if (!arg_ll(c, &c->argv[3], &incr, NULL)) return;
+    kref k;
+    ks_ref_arg(&k, &c->argv[1]);
+    ks_lock(k.s);
+    kentry *e = lookup_write(&k, c->db);
+    long long v = 0;
+    lpval old;
+    if (e && e->val->type != OBJ_HASH) {
+        reply_wrongtype(c);
+        goto out;
+    }
+    if (e && field_lookup(e->val, f->p, f->n, &old)) {
+        if (old.is_int) {
+            v = old.v;
+        } else if (!hf_str2ll(old.p, old.n, &v)) {
+            reply_error(c, "ERR hash value is not an integer");
+            goto out;
+        }
+    }
+    if ((incr < 0 && v < 0 && incr < LLONG_MIN - v) ||
+        (incr > 0 && v > 0 && incr > LLONG_MAX - v)) {
+        reply_error(c, "ERR increment or decrement would overflow");
+    } else {
+        v += incr;
+        if (!e) e = do_ks_add_quiet(&k, c->db, hash_new());
+        char buf[24];
+        int n = hf_ll2str(buf, v);
+        field_set(e->val, f->p, f->n, buf, (size_t)n);
+        ks_log_cmd(&k, c->db, c->argc, c->argv);
+        notify_keyspace_event(NOTIFY_HASH, "hincrby", k.p, k.n, c->db);
+        reply_int(c, v);
+    }
+out:
+    ks_unlock(k.s);
+}
+
+static void cmd_hincrbyfloat(client *c)
+{
+    const hf_arg *f = &c->argv[2];
+    long double incr, v = 0;
+    if (!hf_str2ld(c->argv[3].p, c->argv[3].n, &incr)) {
+        reply_error(c, "ERR value is not a valid float");
+        return;
+    }
+    if (isnan(incr) || isinf(incr)) {
+        reply_error(c, "ERR value is NaN or Infinity");
+        return;
+    }
+    kref k;
+    ks_ref_arg(&k, &c->argv[1]);
+    ks_lock(k.s);
+    kentry *e = lookup_write(&k, c->db);
+    lpval old;
+    if (e && e->val->type != OBJ_HASH) {
+        reply_wrongtype(c);
+        goto out;
+    }
+    if (e && field_lookup(e->val, f->p, f->n, &old)) {
+        if (old.is_int) {
+            v = (long double)old.v;
+        } else if (!hf_str2ld(old.p, old.n, &v)) {
+            reply_error(c, "ERR hash value is not a float");
+            goto out;
+        }
+    }
+    v += incr;
+    if (isnan(v) || isinf(v)) {
+        reply_error(c, "ERR increment would produce NaN or Infinity");
+        goto out;
+    }
+    char buf[LD_STR_MAX];
+    int n = hf_ld2str(buf, sizeof buf, v, true);
+    if (!e) e = do_ks_add_quiet(&k, c->db, hash_new());
+    field_set(e->val, f->p, f->n, buf, (size_t)n);
+    /* logged as the HSET of the result, as Redis propagates it */
+    hf_arg hset[4] = {{"HSET", 4}, c->argv[1], *f, {buf, (size_t)n}};
+    ks_log_cmd(&k, c->db, 4, hset);
+    notify_keyspace_event(NOTIFY_HASH, "hincrbyfloat", k.p, k.n, c->db);
+    reply_bulk(c, buf, (size_t)n);
+out:
+    ks_unlock(k.s);
+}
+
+/* ---- HGETALL HKEYS HVALS --------------------------------------------------- */
+
+enum { WANT_KEYS = 1, WANT_VALS = 2 };
+
+static void getall_generic(client *c, int want)
+{
+    kref k;
+    ks_ref_arg(&k, &c->argv[1]);
+    ks_lock(k.s);
+    bool wrong, both = want == (WANT_KEYS | WANT_VALS);
+    hobj *o = hash_for_read(c, &k, &wrong);
+    if (!wrong) {
+        long n = o ? (long)hash_len(o) : 0;
+        if (both) reply_map(c, n);
+        else reply_array(c, n);
+        if (o) {
+            hiter h;
+            const char *f, *v;
+            size_t fn, vn;
+            hi_init(&h, o);
+            while (hi_next(&h, &f, &fn, &v, &vn)) {
+                if (want & WANT_KEYS) reply_bulk(c, f, fn);
+                if (want & WANT_VALS) reply_bulk(c, v, vn);
+            }
+            hi_done(&h);
+        }
+    }
+    ks_unlock(k.s);
+}
+
+static void cmd_hgetall(client *c) { getall_generic(c, WANT_KEYS | WANT_VALS); }
+static void cmd_hkeys(client *c) { getall_generic(c, WANT_KEYS); }
+static void cmd_hvals(client *c) { getall_generic(c, WANT_VALS); }
+
+/* ---- HRANDFIELD ------------------------------------------------------------ */
+
+/* One field (and its value) of a HRANDFIELD reply: RESP3 nests each pair in
+ * an array of two, RESP2 flattens them. */
+static void reply_pair(client *c, const char *f, size_t fn, const char *v, size_t vn,
+                       bool withvalues)
+{
+    if (withvalues && c->resp > 2) reply_array(c, 2);
+    reply_bulk(c, f, fn);
+    if (withvalues) reply_bulk(c, v, vn);
+}
+
+static void reply_lp_pair(client *c, const lp *l, uint32_t fpos, bool withvalues)
+{
+    char fs[24], vs[24];
+    size_t fn, vn = 0;
+    const char *f = lp_get_str(l, fpos, fs, &fn);
+    const char *v = withvalues ? lp_get_str(l, lp_next(l, fpos), vs, &vn) : NULL;
+    reply_pair(c, f, fn, v, vn, withvalues);
+}
+
+static void reply_cd_pair(client *c, const cdentry *e, bool withvalues)
+{
+    size_t fn, vn;
+    const char *f = cd_key(e, &fn);
+    const char *v = cd_val(e, &vn);
+    reply_pair(c, f, fn, v, vn, withvalues);
+}
+
+/* The reply header for n picks. */
+static void reply_picks(client *c, unsigned long n, bool withvalues)
+{
+    reply_array(c, (long)(withvalues && c->resp == 2 ? n * 2 : n));
+}
+
+/* The offsets of a listpack's fields: room is the caller's array of
+ * `room` slots; returns it or a heap array the caller frees. */
+static uint32_t *lp_field_index(const lp *l, uint32_t *room, size_t nroom)
+{
+    size_t n = lp_count(l) / 2;
+    uint32_t *idx = n <= nroom ? room : hf_malloc(n * sizeof *idx);
+    uint32_t p = lp_first(l);
+    for (size_t i = 0; i < n; i++) {
+        idx[i] = p;
+        p = lp_next(l, lp_next(l, p));
+    }
+    return idx;
+}
+
+/* count picks with repetition, in random order (negative count). */
+static void randfield_repeat(client *c, hobj *o, unsigned long count, bool withvalues)
+{
+    reply_picks(c, count, withvalues);
+    if (o->enc == ENC_HT) {
+        while (count--) reply_cd_pair(c, cd_random(o->u.ptr), withvalues);
+        return;
+    }
+    /* index the fields once: each pick is then O(1), not a listpack walk */
+    const lp *l = o->u.ptr;
+    uint32_t room[256];
+    uint32_t *idx = lp_field_index(l, room, 256);
+    size_t n = lp_count(l) / 2;
+    while (count--) reply_lp_pair(c, l, idx[rnd() % n], withvalues);
+    if (idx != room) hf_free(idx);
+}
+
+/* An open-addressing set of entry pointers (distinct picks). */
+typedef struct ptrset { const void **slot; size_t mask; } ptrset;
+
+static bool ptrset_add(ptrset *s, const void *p)
+{
+    uint64_t h = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ULL;
+    for (size_t i = (size_t)(h >> 20) & s->mask;; i = (i + 1) & s->mask) {
+        if (s->slot[i] == p) return false;
+        if (!s->slot[i]) {
+            s->slot[i] = p;
+            return true;
+        }
+    }
+}
+
+/* count < size distinct picks in random order, for a large share of the
+ * hash (count * 3 > size, either encoding): a partial Fisher-Yates shuffle
+ * of all the fields. */
+static void randfield_shuffle(client *c, hobj *o, size_t size, unsigned long count,
+                              bool withvalues)
+{
+    if (o->enc == ENC_LISTPACK) {
+        const lp *l = o->u.ptr;
+        uint32_t room[256];
+        uint32_t *idx = lp_field_index(l, room, 256);
+        for (unsigned long i = 0; i < count; i++) {
+            size_t j = i + (size_t)(rnd() % (size - i));
+            uint32_t t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+            reply_lp_pair(c, l, idx[i], withvalues);
+        }
+        if (idx != room) hf_free(idx);
+        return;
+    }
+    const cdentry **all = hf_malloc(size * sizeof *all);
+    cditer it;
+    size_t n = 0;
+    cd_iter_init(&it, o->u.ptr);
+    for (cdentry *e; (e = cd_iter_next(&it)) != NULL;) all[n++] = e;
+    cd_iter_done(&it);
+    for (unsigned long i = 0; i < count; i++) {
+        size_t j = i + (size_t)(rnd() % (n - i));
+        const cdentry *t = all[i];
+        all[i] = all[j];
+        all[j] = t;
+        reply_cd_pair(c, all[i], withvalues);
+    }
+    hf_free(all);
+}
+
+/* count < size / 3 distinct picks from a hashtable: random picks, skipping
+ * repeats (expected O(count)). */
+static void randfield_sample_ht(client *c, hobj *o, unsigned long count, bool withvalues)
+{
+    size_t cap = 16;
+    while (cap < count * 2) cap <<= 1;
+    ptrset seen = {hf_calloc(cap, sizeof(void *)), cap - 1};
+    for (unsigned long got = 0; got < count;) {
+        const cdentry *e = cd_random(o->u.ptr);
+        if (!ptrset_add(&seen, e)) continue;
+        reply_cd_pair(c, e, withvalues);
+        got++;
+    }
+    hf_free(seen.slot);
+}
+
+/* count < size / 3 distinct picks from a listpack, in listpack order as
+ * Redis's lpRandomPairsUnique (selection sampling: each field is taken
+ * with probability still-needed / still-left). */
+static void randfield_unique_lp(client *c, hobj *o, size_t size, unsigned long count,
+                                bool withvalues)
+{
+    const lp *l = o->u.ptr;
+    uint32_t p = lp_first(l);
+    for (size_t i = 0; i < size && count; i++) {
+        if (rnd() % (size - i) < count) {
+            reply_lp_pair(c, l, p, withvalues);
+            count--;
+        }
+        p = lp_next(l, lp_next(l, p));
+    }
+}
+
+static void randfield_count(client *c, long long l, bool withvalues)
+{
+    kref k;
+    ks_ref_arg(&k, &c->argv[1]);
+    ks_lock(k.s);
+    bool wrong;
+    hobj *o = hash_for_read(c, &k, &wrong);
+    if (wrong) goto out;
+    if (!o) {
+        reply_array(c, 0);
+        goto out;
+    }
+    size_t size = hash_len(o);
+    bool uniq = l >= 0;
+    unsigned long count = uniq ? (unsigned long)l : (unsigned long)-l;
+    if (count == 0) {
+        reply_array(c, 0);
+    } else if (!uniq || count == 1) {
+        randfield_repeat(c, o, count, withvalues);
+    } else if (count >= size) {
+        /* the whole hash, in storage order */
+        hiter h;
+        const char *f, *v;
+        size_t fn, vn;
+        reply_picks(c, size, withvalues);
+        hi_init(&h, o);
+        while (hi_next(&h, &f, &fn, &v, &vn)) reply_pair(c, f, fn, v, vn, withvalues);
+        hi_done(&h);
+    } else {
+        reply_picks(c, count, withvalues);
+        if (count * SUB_STRATEGY_MUL > size) randfield_shuffle(c, o, size, count, withvalues);
+        else if (o->enc == ENC_LISTPACK) randfield_unique_lp(c, o, size, count, withvalues);
+        else randfield_sample_ht(c, o, count, withvalues);
+    }
+out:
+    ks_unlock(k.s);
+}
+
+static void cmd_hrandfield(client *c)
+{
+    if (c->argc >= 3) {
+        long long l;
+        if (!arg_ll(c, &c->argv[2], &l, NULL)) return;
+        if (l < -LONG_MAX || l > LONG_MAX) {
+            reply_errorf(c, "ERR value is out of range, value must between %ld and %ld",
+                         -LONG_MAX, LONG_MAX);
+            return;
+        }
+        if (c->argc > 4 || (c->argc == 4 && !opt_is(&c->argv[3], "withvalues"))) {
+            reply_syntax(c);
+            return;
+        }
+        bool withvalues = c->argc == 4;
+        /* the reply would count 2 x |count| elements */
+        if (withvalues && (l < -LONG_MAX / 2 || l > LONG_MAX / 2)) {
+            reply_error(c, "ERR value is out of range");
+            return;
+        }
+        randfield_count(c, l, withvalues);
+        return;
+    }
+    kref k;
+    ks_ref_arg(&k, &c->argv[1]);
+    ks_lock(k.s);
+    bool wrong;
+    hobj *o = hash_for_read(c, &k, &wrong);
+    if (wrong) {
+        /* replied */
+    } else if (!o) {
+        reply_null(c);
+    } else if (o->enc == ENC_HT) {
+        size_t fn;
+        const char *f = cd_key(cd_random(o->u.ptr), &fn);
+        reply_bulk(c, f, fn);
+    } else {
+        const lp *l = o->u.ptr;
+        char fs[24];
+        size_t fn;
+        uint32_t p = lp_seek(l, (long)(rnd() % (lp_count(l) / 2)) * 2);
+        const char *f = lp_get_str(l, p, fs, &fn);
+        reply_bulk(c, f, fn);
+    }
+    ks_unlock(k.s);
+}
+
+/* ---- HSCAN ----------------------------------------------------------------- */
+
+/* Parses a cursor as Redis 7.0's parseScanCursorOrReply (strtoul): no
+ * leading space, an optional sign (negative wraps modulo 2^64), digits,
+ * nothing after them, no overflow; an empty string is 0.  A C string ends
+ * at its first NUL byte. */
+static bool parse_cursor(const hf_arg *a, uint64_t *out)
+{
+    size_t n = strnlen(a->p, a->n), i = 0;
+    if (n == 0) {
+        *out = 0;
+        return true;
+    }
+    unsigned char first = (unsigned char)a->p[0];
+    if (first == ' ' || (first >= '\t' && first <= '\r')) return false;
+    bool neg = false;
+    if (a->p[0] == '+' || a->p[0] == '-') neg = a->p[i++] == '-';
+    if (i == n) return false;
+    uint64_t v = 0;
+    for (; i < n; i++) {
+        char ch = a->p[i];
+        if (ch < '0' || ch > '9') return false;
+        uint64_t d = (uint64_t)(ch - '0');
+        if (v > (UINT64_MAX - d) / 10) return false;
+        v = v * 10 + d;
+    }
+    *out = neg ? (uint64_t)0 - v : v;
+    return true;
+}
+
+/* Entries one HSCAN step collects from a hashtable (stable meanwhile:
+ * nothing changes the dict between the cd_scan calls and the reply). */
+struct scan_acc {
+    const cdentry **e;
+    size_t n, cap;
+};
+
+static void scan_cb(void *arg, const cdentry *e)
+{
+    struct scan_acc *x = arg;
+    if (x->n == x->cap) {
+        x->cap = x->cap ? x->cap * 2 : 64;
+        x->e = hf_realloc(x->e, x->cap * sizeof *x->e);
+    }
+    x->e[x->n++] = e;
+}
+
+static void scan_reply_cursor(client *c, uint64_t cursor)
+{
+    char b[24];
+    reply_array(c, 2);
+    reply_bulk(c, b, (size_t)hf_ull2str(b, cursor));
+}
+
+/* Everything of a listpack hash at once, cursor 0, as Redis does. */
+static void scan_listpack(client *c, const hobj *o, const hf_arg *pat)
+{
+    const lp *l = o->u.ptr;
+    scan_reply_cursor(c, 0);
+    size_t h = reply_defer(c);
+    long n = 0;
+    for (uint32_t p = lp_first(l); p != LP_NONE; p = lp_next(l, lp_next(l, p))) {
+        char fs[24];
+        size_t fn;
+        const char *f = lp_get_str(l, p, fs, &fn);
+        if (pat && !hf_globmatch(pat->p, pat->n, f, fn, false)) continue;
+        char vs[24];
+        size_t vn;
+        const char *v = lp_get_str(l, lp_next(l, p), vs, &vn);
+        reply_bulk(c, f, fn);
+        reply_bulk(c, v, vn);
+        n += 2;
+    }
+    reply_defer_array(c, h, n);
+}
+
+/* Visits buckets until count fields were collected or count * 20 buckets
+ * were visited (Redis doubles COUNT for pairs, then allows ten times that
+ * many steps), then filters by pattern. */
+static void scan_ht(client *c, const hobj *o, uint64_t cursor, long long count,
+                    const hf_arg *pat)
+{
+    struct scan_acc x = {0};
+    long long steps = count > LLONG_MAX / 20 ? LLONG_MAX : count * 20;
+    do {
+        cursor = cd_scan(o->u.ptr, cursor, scan_cb, &x);
+    } while (cursor && steps-- && (long long)x.n < count);
+    size_t kept = 0;
+    for (size_t i = 0; i < x.n; i++) {
+        size_t fn;
+        const char *f = cd_key(x.e[i], &fn);
+        if (pat && !hf_globmatch(pat->p, pat->n, f, fn, false)) continue;
+        x.e[kept++] = x.e[i];
+    }
+    scan_reply_cursor(c, cursor);
+    reply_array(c, (long)kept * 2);
+    for (size_t i = 0; i < kept; i++) {
+        size_t fn, vn;
+        const char *f = cd_key(x.e[i], &fn);
+        const char *v = cd_val(x.e[i], &vn);
+        reply_bulk(c, f, fn);
+        reply_bulk(c, v, vn);
+    }
+    hf_free(x.e);
+}
+
+static void cmd_hscan(client *c)
+{
+    uint64_t cursor;
+    if (!parse_cursor(&c->argv[2], &cursor)) {
+        reply_error(c, "ERR invalid cursor");
+        return;
+    }
+    kref k;
+    ks_ref_arg(&k, &c->argv[1]);
+    ks_lock(k.s);
+    bool wrong;
+    hobj *o = hash_for_read(c, &k, &wrong);
+    if (wrong) goto out;
+    if (!o) {
+        scan_reply_cursor(c, 0);
+        reply_array(c, 0);
+        goto out;
+    }
+    /* options are checked only for an existing hash, as in Redis */
+    long long count = 10;
+    const hf_arg *pat = NULL;
+    for (int i = 3; i < c->argc; i += 2) {
+        bool has_arg = i + 1 < c->argc;
+        if (has_arg && opt_is(&c->argv[i], "count")) {
+            if (!arg_ll(c, &c->argv[i + 1], &count, NULL)) goto out;
+            if (count < 1) {
+                reply_syntax(c);
+                goto out;
+            }
+        } else if (has_arg && opt_is(&c->argv[i], "match")) {
+            pat = &c->argv[i + 1];
+        } else {
+            reply_syntax(c);
+            goto out;
+        }
+    }
+    /* exactly "*" matches everything: no filtering (the last MATCH wins) */
+    if (pat && pat->n == 1 && pat->p[0] == '*') pat = NULL;
+    if (o->enc == ENC_LISTPACK) scan_listpack(c, o, pat);
+    else scan_ht(c, o, cursor, count, pat);
+out:
+    ks_unlock(k.s);
+}
+
+const struct binding hash_bindings[] = {
+    {"hset", cmd_hset},
+    {"hsetnx", cmd_hsetnx},
+    {"hmset", cmd_hmset},
+    {"hget", cmd_hget},
+    {"hmget", cmd_hmget},
+    {"hgetall", cmd_hgetall},
+    {"hdel", cmd_hdel},
+    {"hlen", cmd_hlen},
+    {"hexists", cmd_hexists},
+    {"hkeys", cmd_hkeys},
+    {"hvals", cmd_hvals},
+    {"hstrlen", cmd_hstrlen},
+    {"hincrby", cmd_hincrby},
+    {"hincrbyfloat", cmd_hincrbyfloat},
+    {"hrandfield", cmd_hrandfield},
+    {"hscan", cmd_hscan},
+    {NULL, NULL},
+};

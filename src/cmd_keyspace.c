@@ -222,32 +222,6 @@ void cmd_keys(client *c)
     reply_defer_array(c, h, x.n);
 }
 
-/* Parses a SCAN cursor the way Redis 7.0's parseScanCursorOrReply() does
- * with strtoul(): no leading space, optional sign (a negative value wraps
- * modulo 2^64), decimal digits, nothing after them, no overflow.  An empty
- * string is cursor 0, as in Redis.  The argument ends at a NUL byte, as a C
- * string would. */
-static bool parse_cursor(const hf_arg *a, uint64_t *out)
-{
-    size_t n = strnlen(a->p, a->n), i = 0;
-    if (n == 0) { *out = 0; return true; }
-    unsigned char first = (unsigned char)a->p[0];
-    if (first == ' ' || (first >= '\t' && first <= '\r')) return false;
-    bool neg = false;
-    if (a->p[i] == '+' || a->p[i] == '-') neg = a->p[i++] == '-';
-    if (i == n || a->p[i] < '0' || a->p[i] > '9') return false;
-    uint64_t v = 0;
-    for (; i < n; i++) {
-        char ch = a->p[i];
-        if (ch < '0' || ch > '9') return false;
-        uint64_t d = (uint64_t)(ch - '0');
-        if (v > (UINT64_MAX - d) / 10) return false;    /* ERANGE */
-        v = v * 10 + d;
-    }
-    *out = neg ? (uint64_t)0 - v : v;
-    return true;
-}
-
 /* Keys a SCAN step keeps: copied out while the shard is locked. */
 struct scan_ctx {
     const char *pat;
@@ -292,7 +266,7 @@ static void scan_cb(void *arg, shard *s, kentry *e)
 void cmd_scan(client *c)
 {
     uint64_t cursor;
-    if (!parse_cursor(&c->argv[1], &cursor)) {
+    if (!arg_cursor(&c->argv[1], &cursor)) {
         reply_error(c, "ERR invalid cursor");
         return;
     }

@@ -39,24 +39,6 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-/* Option match as Redis does it on its NUL-terminated argv: compare the
- * argument up to its first NUL, case-insensitively, with lit. */
-static bool opt_is(const hf_arg *a, const char *lit)
-{
-    const char *nul = memchr(a->p, '\0', a->n);
-    size_t n = nul ? (size_t)(nul - a->p) : a->n;
-    return hf_streq(a->p, n, lit);
-}
-
-/* Write lookup that also refreshes the access clock, as Redis's
- * lookupKeyWrite does.  Shard lock held. */
-static kentry *lookup_write(kref *k, int db)
-{
-    kentry *e = do_ks_lookup_write(k, db);
-    if (e) e->val->atime = (uint32_t)(ks_now / 1000);
-    return e;
-}
-
 /* Replies the string value of o as a bulk string. */
 static void reply_obj(client *c, const hobj *o)
 {
@@ -115,20 +97,20 @@ static bool parse_string_opts(client *c, int kind, unsigned *flags, const hf_arg
         const hf_arg *a = &c->argv[j];
         bool has_next = j + 1 < c->argc;
         unsigned add;
-        if (set && opt_is(a, "nx") && !(f & SF_XX)) {
+        if (set && arg_opt(a, "nx") && !(f & SF_XX)) {
             add = SF_NX;
-        } else if (set && opt_is(a, "xx") && !(f & SF_NX)) {
+        } else if (set && arg_opt(a, "xx") && !(f & SF_NX)) {
             add = SF_XX;
-        } else if (set && opt_is(a, "get")) {
+        } else if (set && arg_opt(a, "get")) {
             add = SF_GET;
-        } else if (set && opt_is(a, "keepttl") && !(f & (SF_PERSIST | SF_ANY_EXPIRE))) {
+        } else if (set && arg_opt(a, "keepttl") && !(f & (SF_PERSIST | SF_ANY_EXPIRE))) {
             add = SF_KEEPTTL;
-        } else if (!set && opt_is(a, "persist") && !(f & (SF_KEEPTTL | SF_ANY_EXPIRE))) {
+        } else if (!set && arg_opt(a, "persist") && !(f & (SF_KEEPTTL | SF_ANY_EXPIRE))) {
             add = SF_PERSIST;
-        } else if (has_next && (opt_is(a, "ex") || opt_is(a, "px") || opt_is(a, "exat") ||
-                                opt_is(a, "pxat"))) {
-            add = opt_is(a, "ex") ? SF_EX : opt_is(a, "px") ? SF_PX
-                : opt_is(a, "exat") ? SF_EXAT : SF_PXAT;
+        } else if (has_next && (arg_opt(a, "ex") || arg_opt(a, "px") || arg_opt(a, "exat") ||
+                                arg_opt(a, "pxat"))) {
+            add = arg_opt(a, "ex") ? SF_EX : arg_opt(a, "px") ? SF_PX
+                : arg_opt(a, "exat") ? SF_EXAT : SF_PXAT;
             /* the same unit may repeat; any other expiry form may not */
             if (f & (SF_KEEPTTL | SF_PERSIST | (SF_ANY_EXPIRE & ~add))) {
                 reply_syntax(c);
@@ -199,7 +181,7 @@ static void set_generic(client *c, const hf_arg *val, unsigned flags, int64_t wh
         else reply_null(c);
     }
 
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     if (((flags & SF_NX) && e) || ((flags & SF_XX) && !e)) {
         if (!(flags & SF_GET)) {
             if (int_replies) reply_int(c, 0);
@@ -385,7 +367,7 @@ static void mset_generic(client *c, bool nx)
     bool busy = false;
     if (nx) {
         for (int i = 0; i < n && !busy; i++)
-            busy = lookup_write(&refs[i], c->db) != NULL;
+            busy = do_ks_lookup_write(&refs[i], c->db) != NULL;
     }
     if (!busy) {
         for (int i = 0; i < n; i++) {
@@ -411,7 +393,7 @@ void cmd_append(client *c)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     if (!e) {
         do_ks_add(&k, c->db, obj_string(a->p, a->n));
         notify_keyspace_event(NOTIFY_STRING, "append", k.p, k.n, c->db);
@@ -446,7 +428,7 @@ void cmd_setrange(client *c)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     if (!e) {
         if (a->n == 0) {
             reply_int(c, 0);
@@ -538,7 +520,7 @@ static void incr_generic(client *c, long long incr)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     long long v = 0;
     if (e && e->val->type != OBJ_STRING) {
         reply_wrongtype(c);
@@ -587,7 +569,7 @@ void cmd_incrbyfloat(client *c)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     long double v = 0, incr;
     char scratch[32];
     size_t n;

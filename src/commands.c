@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "conf.h"
 #include "keyspace.h"
+#include "dict.h"
 #include "net.h"
 #include "reply.h"
 #include "stats.h"
@@ -454,6 +455,43 @@ bool arg_db(client *c, const hf_arg *a, int *db)
 }
 
 bool arg_is(const hf_arg *a, const char *lit) { return hf_streq(a->p, a->n, lit); }
+
+bool arg_opt(const hf_arg *a, const char *lit)
+{
+    const char *nul = memchr(a->p, '\0', a->n);
+    return hf_streq(a->p, nul ? (size_t)(nul - a->p) : a->n, lit);
+}
+
+bool arg_cursor(const hf_arg *a, uint64_t *out)
+{
+    size_t n = strnlen(a->p, a->n), i = 0;
+    *out = 0;
+    if (n == 0) return true;
+    unsigned char first = (unsigned char)a->p[0];
+    if (first == ' ' || (first >= '\t' && first <= '\r')) return false;
+    bool neg = false;
+    if (a->p[0] == '+' || a->p[0] == '-') neg = a->p[i++] == '-';
+    if (i == n) return false;
+    uint64_t v = 0;
+    for (; i < n; i++) {
+        char ch = a->p[i];
+        if (ch < '0' || ch > '9') return false;
+        uint64_t d = (uint64_t)(ch - '0');
+        if (v > (UINT64_MAX - d) / 10) return false;    /* ERANGE */
+        v = v * 10 + d;
+    }
+    *out = neg ? (uint64_t)0 - v : v;
+    return true;
+}
+
+bool reply_wrongtype_if(client *c, int type, const struct kentry *e)
+{
+    if (e && e->val->type != type) {
+        reply_wrongtype(c);
+        return true;
+    }
+    return false;
+}
 
 void reply_help(client *c, const char *cmdname, const char *const *lines)
 {

@@ -122,6 +122,16 @@ bool arg_ll(client *c, const hf_arg *a, long long *out, const char *msg);
 bool arg_db(client *c, const hf_arg *a, int *db);
 /* Case-insensitive option match */
 bool arg_is(const hf_arg *a, const char *lit);
+/* The same, as Redis compares its NUL-terminated argv: the argument counts
+ * up to its first NUL byte ("xx\0junk" is the option XX). */
+bool arg_opt(const hf_arg *a, const char *lit);
+/* A SCAN-family cursor as Redis 7.0's parseScanCursorOrReply (strtoul): up
+ * to the first NUL, no leading space, optional sign (negative wraps modulo
+ * 2^64), digits only, no overflow; "" is 0.  False if invalid (no reply). */
+bool arg_cursor(const hf_arg *a, uint64_t *out);
+/* Replies WRONGTYPE and returns true if e exists and is not of type. */
+struct kentry;
+bool reply_wrongtype_if(client *c, int type, const struct kentry *e);
 /* Replies with a HELP text: lines after the "<CMD> <subcommand> ..." line */
 void reply_help(client *c, const char *cmdname, const char *const *lines);
 /* Replies "ERR unknown subcommand '%s'. Try CMD HELP." */

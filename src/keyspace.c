@@ -414,7 +414,9 @@ kentry *do_ks_lookup(kref *k, int db)
 kentry *do_ks_lookup_write(kref *k, int db)
 {
     if (k->s->last_lsn > ks_wait_lsn) ks_wait_lsn = k->s->last_lsn;
-    return lookup(k, db);
+    kentry *e = lookup(k, db);
+    if (e) e->val->atime = (uint32_t)(ks_now / 1000);   /* as lookupKeyWrite */
+    return e;
 }
 
 kentry *do_ks_add_quiet(kref *k, int db, hobj *val)

@@ -78,8 +78,9 @@ extern __thread uint64_t ks_wait_lsn;
 /* LSN of the last record the running command wrote (0 = none). */
 extern __thread uint64_t ks_write_lsn;
 
-/* Lookups delete a key whose time has passed (lazy expiry).
- * do_ks_lookup counts a keyspace hit or miss; _write does not. */
+/* Lookups delete a key whose time has passed (lazy expiry) and refresh
+ * the value's access clock.  do_ks_lookup counts a keyspace hit or miss;
+ * _write does not. */
 kentry *do_ks_lookup(kref *k, int db);
 kentry *do_ks_lookup_write(kref *k, int db);
 /* Adds a key that is known not to exist; the keyspace owns val. */

@@ -247,35 +247,17 @@ bool list_pop(hobj *o, int where, hf_buf *out)
 
 /* ---- command helpers --------------------------------------------------- */
 
-/* Option match as Redis does it on its NUL-terminated argv (strcasecmp):
- * the argument up to its first NUL, case-insensitively. */
-static bool opt_is(const hf_arg *a, const char *lit)
-{
-    const char *nul = memchr(a->p, '\0', a->n);
-    size_t n = nul ? (size_t)(nul - a->p) : a->n;
-    return hf_streq(a->p, n, lit);
-}
-
 /* LEFT / RIGHT as Redis's getListPositionFromObjectOrReply; replies a
  * syntax error otherwise. */
 static bool arg_where(client *c, const hf_arg *a, int *where)
 {
-    if (opt_is(a, "left")) *where = LIST_HEAD;
-    else if (opt_is(a, "right")) *where = LIST_TAIL;
+    if (arg_opt(a, "left")) *where = LIST_HEAD;
+    else if (arg_opt(a, "right")) *where = LIST_TAIL;
     else {
         reply_syntax(c);
         return false;
     }
     return true;
-}
-
-/* Write lookup that refreshes the access clock, as lookupKeyWrite does.
- * Shard lock held. */
-static kentry *lookup_write(kref *k, int db)
-{
-    kentry *e = do_ks_lookup_write(k, db);
-    if (e) e->val->atime = (uint32_t)(ks_now / 1000);
-    return e;
 }
 
 /* The key of k as an event's key. */
@@ -343,7 +325,7 @@ static void push_generic(client *c, int where, bool xx)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     if (e && e->val->type != OBJ_LIST) {
         reply_wrongtype(c);
         goto out;
@@ -389,7 +371,7 @@ static void pop_generic(client *c, int where)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     if (!e) {
         if (hascount) reply_null_array(c);
         else reply_null(c);
@@ -507,7 +489,7 @@ static void cmd_lset(client *c)
     long long index;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     if (!e) {
         reply_error(c, "ERR no such key");
         goto out;
@@ -545,8 +527,8 @@ out:
 static void cmd_linsert(client *c)
 {
     int where;
-    if (opt_is(&c->argv[2], "after")) where = LP_AFTER;
-    else if (opt_is(&c->argv[2], "before")) where = LP_BEFORE;
+    if (arg_opt(&c->argv[2], "after")) where = LP_AFTER;
+    else if (arg_opt(&c->argv[2], "before")) where = LP_BEFORE;
     else {
         reply_syntax(c);
         return;
@@ -554,7 +536,7 @@ static void cmd_linsert(client *c)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     if (!e) {
         reply_int(c, 0);
         goto out;
@@ -651,7 +633,7 @@ static void cmd_lrem(client *c)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     if (!e) {
         reply_int(c, 0);
         goto out;
@@ -690,7 +672,7 @@ static void cmd_ltrim(client *c)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     if (!e) {
         reply_ok(c);
         goto out;
@@ -744,15 +726,15 @@ static void cmd_lpos(client *c)
     for (int j = 3; j < c->argc; j++) {
         const hf_arg *a = &c->argv[j];
         bool more = j + 1 < c->argc;
-        if (more && opt_is(a, "rank")) {
+        if (more && arg_opt(a, "rank")) {
             if (!arg_ll(c, &c->argv[++j], &rank, NULL)) return;
             if (rank == 0) {
                 reply_error(c, rank_zero_err);
                 return;
             }
-        } else if (more && opt_is(a, "count")) {
+        } else if (more && arg_opt(a, "count")) {
             if (!arg_nonneg(c, &c->argv[++j], &count, "ERR COUNT can't be negative")) return;
-        } else if (more && opt_is(a, "maxlen")) {
+        } else if (more && arg_opt(a, "maxlen")) {
             if (!arg_nonneg(c, &c->argv[++j], &maxlen, "ERR MAXLEN can't be negative")) return;
         } else {
             reply_syntax(c);
@@ -819,7 +801,7 @@ static void lmove_generic(client *c, int from, int to)
     kref *src = &refs[0], *dst = &refs[1];
     bool same = src->n == dst->n && memcmp(src->p, dst->p, src->n) == 0;
     ks_lock_refs(refs, 2);
-    kentry *se = lookup_write(src, c->db);
+    kentry *se = do_ks_lookup_write(src, c->db);
     if (!se) {
         reply_null(c);
         goto out;
@@ -829,7 +811,7 @@ static void lmove_generic(client *c, int from, int to)
         reply_wrongtype(c);
         goto out;
     }
-    kentry *de = same ? se : lookup_write(dst, c->db);
+    kentry *de = same ? se : do_ks_lookup_write(dst, c->db);
     if (de && de->val->type != OBJ_LIST) {
         reply_wrongtype(c);
         goto out;
@@ -893,7 +875,7 @@ static void cmd_lmpop(client *c)
     int where_idx = 2 + (int)numkeys;
     if (!arg_where(c, &c->argv[where_idx], &where)) return;
     for (int j = where_idx + 1; j < c->argc; j++) {
-        if (count == -1 && j + 1 < c->argc && opt_is(&c->argv[j], "count")) {
+        if (count == -1 && j + 1 < c->argc && arg_opt(&c->argv[j], "count")) {
             j++;
             if (!hf_str2ll(c->argv[j].p, c->argv[j].n, &count) || count < 1) {
                 reply_error(c, "ERR count should be greater than 0");
@@ -914,7 +896,7 @@ static void cmd_lmpop(client *c)
     bool served = false;
     for (int i = 0; i < n && !served; i++) {
         kref *k = &refs[i];
-        kentry *e = lookup_write(k, c->db);
+        kentry *e = do_ks_lookup_write(k, c->db);
         if (!e) continue;
         hobj *o = e->val;
         if (o->type != OBJ_LIST) {

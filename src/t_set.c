@@ -462,32 +462,6 @@ void set_add(hobj *o, const char *m, size_t n) { s_add(o, m, n); }
 
 /* ---- command helpers ------------------------------------------------------ */
 
-/* Option match as Redis's strcasecmp on a NUL-terminated argv does it. */
-static bool opt_is(const hf_arg *a, const char *lit)
-{
-    const char *nul = memchr(a->p, '\0', a->n);
-    size_t n = nul ? (size_t)(nul - a->p) : a->n;
-    return hf_streq(a->p, n, lit);
-}
-
-/* Write lookup refreshing the access clock (Redis's lookupKeyWrite). */
-static kentry *lookup_write(kref *k, int db)
-{
-    kentry *e = do_ks_lookup_write(k, db);
-    if (e) e->val->atime = (uint32_t)(ks_now / 1000);
-    return e;
-}
-
-/* Replies WRONGTYPE and returns true if e holds something else than a set. */
-static bool wrong_type(client *c, const kentry *e)
-{
-    if (e && e->val->type != OBJ_SET) {
-        reply_wrongtype(c);
-        return true;
-    }
-    return false;
-}
-
 static void notify(const char *event, const hf_arg *key, int db)
 {
     notify_keyspace_event(NOTIFY_SET, event, key->p, key->n, db);
@@ -572,7 +546,7 @@ static bool lookup_sets(client *c, keyset *ks, int nkeys, hobj **sets, int *miss
             (*missing)++;
             continue;
         }
-        if (wrong_type(c, e)) return false;
+        if (reply_wrongtype_if(c, OBJ_SET, e)) return false;
         sets[j] = e->val;
     }
     return true;
@@ -601,8 +575,8 @@ static void cmd_sadd(client *c)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
-    if (wrong_type(c, e)) goto out;
+    kentry *e = do_ks_lookup_write(&k, c->db);
+    if (reply_wrongtype_if(c, OBJ_SET, e)) goto out;
     if (!e) e = do_ks_add_quiet(&k, c->db, s_create_for(c->argv[2].p, c->argv[2].n));
     hobj *o = e->val;
     long long added = 0;
@@ -622,12 +596,12 @@ static void cmd_srem(client *c)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     if (!e) {
         reply_int(c, 0);
         goto out;
     }
-    if (wrong_type(c, e)) goto out;
+    if (reply_wrongtype_if(c, OBJ_SET, e)) goto out;
     hobj *o = e->val;
     long long deleted = 0;
     bool keyremoved = false;
@@ -657,7 +631,7 @@ static void cmd_scard(client *c)
     ks_lock(k.s);
     kentry *e = do_ks_lookup(&k, c->db);
     if (!e) reply_int(c, 0);
-    else if (!wrong_type(c, e)) reply_int(c, (long long)s_size(e->val));
+    else if (!reply_wrongtype_if(c, OBJ_SET, e)) reply_int(c, (long long)s_size(e->val));
     ks_unlock(k.s);
 }
 
@@ -668,7 +642,7 @@ static void cmd_sismember(client *c)
     ks_lock(k.s);
     kentry *e = do_ks_lookup(&k, c->db);
     if (!e) reply_int(c, 0);
-    else if (!wrong_type(c, e)) reply_int(c, s_has_bytes(e->val, c->argv[2].p, c->argv[2].n));
+    else if (!reply_wrongtype_if(c, OBJ_SET, e)) reply_int(c, s_has_bytes(e->val, c->argv[2].p, c->argv[2].n));
     ks_unlock(k.s);
 }
 
@@ -678,7 +652,7 @@ static void cmd_smismember(client *c)
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
     kentry *e = do_ks_lookup(&k, c->db);
-    if (!wrong_type(c, e)) {
+    if (!reply_wrongtype_if(c, OBJ_SET, e)) {
         reply_array(c, c->argc - 2);
         for (int j = 2; j < c->argc; j++)
             reply_int(c, e && s_has_bytes(e->val, c->argv[j].p, c->argv[j].n));
@@ -692,13 +666,13 @@ static void cmd_smove(client *c)
     keyset ks;
     keys_lock(&ks, src, 2, NULL);
     kref *sk = &ks.refs[0], *dk = &ks.refs[1];
-    kentry *se = lookup_write(sk, c->db);
-    kentry *de = lookup_write(dk, c->db);
+    kentry *se = do_ks_lookup_write(sk, c->db);
+    kentry *de = do_ks_lookup_write(dk, c->db);
     if (!se) {
         reply_int(c, 0);
         goto out;
     }
-    if (wrong_type(c, se) || wrong_type(c, de)) goto out;
+    if (reply_wrongtype_if(c, OBJ_SET, se) || reply_wrongtype_if(c, OBJ_SET, de)) goto out;
     if (se == de) {
         reply_int(c, s_has_bytes(se->val, m->p, m->n));
         goto out;
@@ -801,12 +775,12 @@ static void spop_count(client *c)
     kref k;
     ks_ref_arg(&k, key);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     if (!e) {
         reply_set(c, 0);
         goto out;
     }
-    if (wrong_type(c, e)) goto out;
+    if (reply_wrongtype_if(c, OBJ_SET, e)) goto out;
     if (cnt == 0) {
         reply_set(c, 0);
         goto out;
@@ -854,12 +828,12 @@ static void cmd_spop(client *c)
     kref k;
     ks_ref_arg(&k, key);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     if (!e) {
         reply_null(c);
         goto out;
     }
-    if (wrong_type(c, e)) goto out;
+    if (reply_wrongtype_if(c, OBJ_SET, e)) goto out;
     hobj *o = e->val;
     smember m;
     s_random(o, &m);
@@ -946,7 +920,7 @@ static void srandmember_count(client *c)
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
     kentry *e = do_ks_lookup(&k, c->db);
-    if (wrong_type(c, e)) goto out;
+    if (reply_wrongtype_if(c, OBJ_SET, e)) goto out;
     if (!e || count == 0) {
         reply_array(c, 0);
         goto out;
@@ -989,7 +963,7 @@ static void cmd_srandmember(client *c)
     kentry *e = do_ks_lookup(&k, c->db);
     if (!e) {
         reply_null(c);
-    } else if (!wrong_type(c, e)) {
+    } else if (!reply_wrongtype_if(c, OBJ_SET, e)) {
         smember m;
         s_random(e->val, &m);
         reply_bulk(c, m.p, m.n);
@@ -1108,7 +1082,7 @@ static void cmd_sintercard(client *c)
         return;
     }
     for (int j = 2 + (int)numkeys; j < c->argc; j++) {
-        if (opt_is(&c->argv[j], "limit") && j + 1 < c->argc) {
+        if (arg_opt(&c->argv[j], "limit") && j + 1 < c->argc) {
             j++;
             if (!hf_str2ll(c->argv[j].p, c->argv[j].n, &limit) || limit < 0) {
                 reply_error(c, "ERR LIMIT can't be negative");
@@ -1210,31 +1184,6 @@ static void cmd_sdiffstore(client *c)
 
 /* ---- SSCAN ---------------------------------------------------------------- */
 
-/* Parses a cursor as Redis 7.0's parseScanCursorOrReply (strtoul): up to
- * the first NUL, no leading space, optional sign (negative wraps), digits
- * only, no overflow; the empty string is 0. */
-static bool parse_cursor(const hf_arg *a, uint64_t *out)
-{
-    size_t n = strnlen(a->p, a->n), i = 0;
-    *out = 0;
-    if (n == 0) return true;
-    unsigned char first = (unsigned char)a->p[0];
-    if (first == ' ' || (first >= '\t' && first <= '\r')) return false;
-    bool neg = false;
-    if (a->p[0] == '+' || a->p[0] == '-') neg = a->p[i++] == '-';
-    if (i == n) return false;
-    uint64_t v = 0;
-    for (; i < n; i++) {
-        char ch = a->p[i];
-        if (ch < '0' || ch > '9') return false;
-        uint64_t d = (uint64_t)(ch - '0');
-        if (v > (UINT64_MAX - d) / 10) return false;
-        v = v * 10 + d;
-    }
-    *out = neg ? (uint64_t)0 - v : v;
-    return true;
-}
-
 /* Members an SSCAN step returns, copied out (u32 length, bytes). */
 struct sscan_ctx {
     const char *pat;
@@ -1264,14 +1213,14 @@ static bool sscan_opts(client *c, struct sscan_ctx *x, long long *count)
 {
     for (int i = 3; i < c->argc;) {
         bool more = i + 1 < c->argc;
-        if (opt_is(&c->argv[i], "count") && more) {
+        if (arg_opt(&c->argv[i], "count") && more) {
             if (!arg_ll(c, &c->argv[i + 1], count, NULL)) return false;
             if (*count < 1) {
                 reply_syntax(c);
                 return false;
             }
             i += 2;
-        } else if (opt_is(&c->argv[i], "match") && more) {
+        } else if (arg_opt(&c->argv[i], "match") && more) {
             x->pat = c->argv[i + 1].p;
             x->plen = c->argv[i + 1].n;
             x->use_pat = !(x->plen == 1 && x->pat[0] == '*');
@@ -1287,7 +1236,7 @@ static bool sscan_opts(client *c, struct sscan_ctx *x, long long *count)
 static void cmd_sscan(client *c)
 {
     uint64_t cursor;
-    if (!parse_cursor(&c->argv[2], &cursor)) {
+    if (!arg_cursor(&c->argv[2], &cursor)) {
         reply_error(c, "ERR invalid cursor");
         return;
     }
@@ -1303,7 +1252,7 @@ static void cmd_sscan(client *c)
         reply_array(c, 0);
         goto out;
     }
-    if (wrong_type(c, e) || !sscan_opts(c, &x, &count)) goto out;
+    if (reply_wrongtype_if(c, OBJ_SET, e) || !sscan_opts(c, &x, &count)) goto out;
     hobj *o = e->val;
     if (form(o) == F_DICT) {
         /* as Redis: buckets until count members or count * 10 buckets */

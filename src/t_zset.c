@@ -41,15 +41,6 @@
  * Argument parsing
  * ---------------------------------------------------------------------- */
 
-/* Option match as Redis does it on its NUL-terminated argv: compare the
- * argument up to its first NUL, case-insensitively, with lit. */
-static bool opt_is(const hf_arg *a, const char *lit)
-{
-    const char *nul = memchr(a->p, '\0', a->n);
-    size_t n = nul ? (size_t)(nul - a->p) : a->n;
-    return hf_streq(a->p, n, lit);
-}
-
 /* A score argument (ZADD, WEIGHTS): Redis's string2d. */
 static bool parse_double(const hf_arg *a, double *out)
 {
@@ -122,24 +113,6 @@ static bool arg_nonneg(client *c, const hf_arg *a, long long *out, const char *m
 /* ------------------------------------------------------------------------
  * Key access helpers (shard locked)
  * ---------------------------------------------------------------------- */
-
-/* Write lookup that refreshes the access clock, as lookupKeyWrite. */
-static kentry *lookup_write(kref *k, int db)
-{
-    kentry *e = do_ks_lookup_write(k, db);
-    if (e) e->val->atime = (uint32_t)(ks_now / 1000);
-    return e;
-}
-
-/* Replies WRONGTYPE and returns true when e holds something else. */
-static bool wrong_type(client *c, const kentry *e)
-{
-    if (e && e->val->type != OBJ_ZSET) {
-        reply_wrongtype(c);
-        return true;
-    }
-    return false;
-}
 
 /* After removing elements: deletes the key if the set is now empty (DEL is
  * logged; the caller logs nothing else then, and notifies "del").  Returns
@@ -307,17 +280,17 @@ static void zrange_generic(client *c, int argc_start, bool store, int type, int 
     for (int j = argc_start + 3; j < c->argc; j++) {
         int left = c->argc - j - 1;
         const hf_arg *a = &c->argv[j];
-        if (!store && opt_is(a, "withscores")) {
+        if (!store && arg_opt(a, "withscores")) {
             withscores = true;
-        } else if (opt_is(a, "limit") && left >= 2) {
+        } else if (arg_opt(a, "limit") && left >= 2) {
             if (!arg_ll(c, &c->argv[j + 1], &offset, NULL) || !arg_ll(c, &c->argv[j + 2], &limit, NULL))
                 return;
             j += 2;
-        } else if (dir == DIR_AUTO && opt_is(a, "rev")) {
+        } else if (dir == DIR_AUTO && arg_opt(a, "rev")) {
             dir = DIR_REV;
-        } else if (type == ZR_AUTO && opt_is(a, "bylex")) {
+        } else if (type == ZR_AUTO && arg_opt(a, "bylex")) {
             type = ZR_LEX;
-        } else if (type == ZR_AUTO && opt_is(a, "byscore")) {
+        } else if (type == ZR_AUTO && arg_opt(a, "byscore")) {
             type = ZR_SCORE;
         } else {
             reply_syntax(c);
@@ -364,7 +337,7 @@ static void zrange_generic(client *c, int argc_start, bool store, int type, int 
     if (!e) {
         if (store) store_result(c, &refs[0], NULL, 0, "zrangestore");
         else reply_array(c, 0);
-    } else if (!wrong_type(c, e)) {
+    } else if (!reply_wrongtype_if(c, OBJ_ZSET, e)) {
         if (type == ZR_RANK) range_by_rank(&em, e->val, start, end, rev);
         else range_by_spec(&em, e->val, &sp, offset, limit, rev);
         if (store) {
@@ -395,12 +368,12 @@ static int zadd_parse(client *c, int *flags, bool *ch, int *scoreidx, double **s
     int j = 2;
     for (; j < c->argc; j++) {
         const hf_arg *a = &c->argv[j];
-        if (opt_is(a, "nx")) *flags |= ZIN_NX;
-        else if (opt_is(a, "xx")) *flags |= ZIN_XX;
-        else if (opt_is(a, "ch")) *ch = true;
-        else if (opt_is(a, "incr")) *flags |= ZIN_INCR;
-        else if (opt_is(a, "gt")) *flags |= ZIN_GT;
-        else if (opt_is(a, "lt")) *flags |= ZIN_LT;
+        if (arg_opt(a, "nx")) *flags |= ZIN_NX;
+        else if (arg_opt(a, "xx")) *flags |= ZIN_XX;
+        else if (arg_opt(a, "ch")) *ch = true;
+        else if (arg_opt(a, "incr")) *flags |= ZIN_INCR;
+        else if (arg_opt(a, "gt")) *flags |= ZIN_GT;
+        else if (arg_opt(a, "lt")) *flags |= ZIN_LT;
         else break;
     }
     *scoreidx = j;
@@ -456,8 +429,8 @@ static void zadd_generic(client *c, int flags)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
-    if (wrong_type(c, e)) goto done;
+    kentry *e = do_ks_lookup_write(&k, c->db);
+    if (reply_wrongtype_if(c, OBJ_ZSET, e)) goto done;
     if (!e) {
         if (flags & ZIN_XX) {   /* nothing to do, and no key to create */
             if (incr) reply_null(c);
@@ -512,7 +485,7 @@ static void cmd_zscore(client *c)
     kentry *e = do_ks_lookup(&k, c->db);
     double score;
     if (!e) reply_null(c);
-    else if (wrong_type(c, e)) {}
+    else if (reply_wrongtype_if(c, OBJ_ZSET, e)) {}
     else if (zs_score(e->val, c->argv[2].p, c->argv[2].n, &score)) reply_double(c, score);
     else reply_null(c);
     ks_unlock(k.s);
@@ -524,7 +497,7 @@ static void cmd_zmscore(client *c)
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
     kentry *e = do_ks_lookup(&k, c->db);
-    if (!wrong_type(c, e)) {
+    if (!reply_wrongtype_if(c, OBJ_ZSET, e)) {
         reply_array(c, c->argc - 2);
         for (int j = 2; j < c->argc; j++) {
             double score;
@@ -541,7 +514,7 @@ static void cmd_zcard(client *c)
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
     kentry *e = do_ks_lookup(&k, c->db);
-    if (!wrong_type(c, e)) reply_int(c, e ? (long long)zs_len(e->val) : 0);
+    if (!reply_wrongtype_if(c, OBJ_ZSET, e)) reply_int(c, e ? (long long)zs_len(e->val) : 0);
     ks_unlock(k.s);
 }
 
@@ -560,7 +533,7 @@ static void count_generic(client *c, bool lex)
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
     kentry *e = do_ks_lookup(&k, c->db);
-    if (!wrong_type(c, e)) {
+    if (!reply_wrongtype_if(c, OBJ_ZSET, e)) {
         size_t count = 0;
         zcur first, last;
         unsigned long r1, r2;
@@ -585,7 +558,7 @@ static void rank_generic(client *c, bool rev)
     kentry *e = do_ks_lookup(&k, c->db);
     if (!e) {
         reply_null(c);
-    } else if (!wrong_type(c, e)) {
+    } else if (!reply_wrongtype_if(c, OBJ_ZSET, e)) {
         long r = zs_rank(e->val, c->argv[2].p, c->argv[2].n, rev);
         if (r >= 0) reply_int(c, r);
         else reply_null(c);
@@ -605,10 +578,10 @@ static void cmd_zrem(client *c)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     if (!e) {
         reply_int(c, 0);
-    } else if (!wrong_type(c, e)) {
+    } else if (!reply_wrongtype_if(c, OBJ_ZSET, e)) {
         long long deleted = 0;
         bool removed = false;
         for (int j = 2; j < c->argc; j++) {
@@ -646,12 +619,12 @@ static void zremrange_generic(client *c, int type)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     if (!e) {
         reply_int(c, 0);
         goto done;
     }
-    if (wrong_type(c, e)) goto done;
+    if (reply_wrongtype_if(c, OBJ_ZSET, e)) goto done;
     hobj *o = e->val;
     size_t first = 0, count = 0;
     if (type == ZR_RANK) {
@@ -707,8 +680,8 @@ static int zpop_locked(client *c, kref *keys, int nkeys, bool max, long long cou
     kentry *e = NULL;
     int i = 0;
     for (; i < nkeys; i++) {
-        e = lookup_write(&keys[i], c->db);
-        if (wrong_type(c, e)) return POP_ERR;
+        e = do_ks_lookup_write(&keys[i], c->db);
+        if (reply_wrongtype_if(c, OBJ_ZSET, e)) return POP_ERR;
         if (e) break;
     }
     if (!e) return POP_NOKEY;
@@ -811,14 +784,14 @@ static void cmd_zmpop(client *c)
     }
     int where = 2 + (int)numkeys;
     bool max;
-    if (opt_is(&c->argv[where], "min")) max = false;
-    else if (opt_is(&c->argv[where], "max")) max = true;
+    if (arg_opt(&c->argv[where], "min")) max = false;
+    else if (arg_opt(&c->argv[where], "max")) max = true;
     else {
         reply_syntax(c);
         return;
     }
     for (int j = where + 1; j < c->argc; j++) {
-        if (count == -1 && opt_is(&c->argv[j], "count") && j + 1 < c->argc) {
+        if (count == -1 && arg_opt(&c->argv[j], "count") && j + 1 < c->argc) {
             if (!arg_positive(c, &c->argv[++j], &count, "ERR count should be greater than 0")) return;
         } else {
             reply_syntax(c);
@@ -932,7 +905,7 @@ static void cmd_zrandmember(client *c)
                            "9223372036854775807");
             return;
         }
-        if (c->argc > 4 || (c->argc == 4 && !opt_is(&c->argv[3], "withscores"))) {
+        if (c->argc > 4 || (c->argc == 4 && !arg_opt(&c->argv[3], "withscores"))) {
             reply_syntax(c);
             return;
         }
@@ -951,7 +924,7 @@ static void cmd_zrandmember(client *c)
     if (!e) {
         if (c->argc >= 3) reply_array(c, 0);
         else reply_null(c);
-    } else if (!wrong_type(c, e)) {
+    } else if (!reply_wrongtype_if(c, OBJ_ZSET, e)) {
         if (c->argc >= 3) {
             zrandmember_count(c, e->val, l, withscores);
         } else {
@@ -1129,7 +1102,7 @@ static bool setop_options(client *c, int j, zsetop *op, int kind, bool store, bo
     while (j < c->argc) {
         int remaining = c->argc - j;
         const hf_arg *a = &c->argv[j];
-        if (kind != OP_DIFF && !card && remaining >= nsrc + 1 && opt_is(a, "weights")) {
+        if (kind != OP_DIFF && !card && remaining >= nsrc + 1 && arg_opt(a, "weights")) {
             j++;
             for (long i = 0; i < nsrc; i++, j++) {
                 if (!parse_double(&c->argv[j], &op->src[i].weight)) {
@@ -1137,20 +1110,20 @@ static bool setop_options(client *c, int j, zsetop *op, int kind, bool store, bo
                     return false;
                 }
             }
-        } else if (kind != OP_DIFF && !card && remaining >= 2 && opt_is(a, "aggregate")) {
+        } else if (kind != OP_DIFF && !card && remaining >= 2 && arg_opt(a, "aggregate")) {
             const hf_arg *v = &c->argv[j + 1];
-            if (opt_is(v, "sum")) op->agg = AGG_SUM;
-            else if (opt_is(v, "min")) op->agg = AGG_MIN;
-            else if (opt_is(v, "max")) op->agg = AGG_MAX;
+            if (arg_opt(v, "sum")) op->agg = AGG_SUM;
+            else if (arg_opt(v, "min")) op->agg = AGG_MIN;
+            else if (arg_opt(v, "max")) op->agg = AGG_MAX;
             else {
                 reply_syntax(c);
                 return false;
             }
             j += 2;
-        } else if (!store && !card && opt_is(a, "withscores")) {
+        } else if (!store && !card && arg_opt(a, "withscores")) {
             *withscores = true;
             j++;
-        } else if (card && remaining >= 2 && opt_is(a, "limit")) {
+        } else if (card && remaining >= 2 && arg_opt(a, "limit")) {
             if (!arg_nonneg(c, &c->argv[j + 1], &op->limit, "ERR LIMIT can't be negative")) return false;
             j += 2;
         } else {
@@ -1246,30 +1219,6 @@ static void cmd_zdiffstore(client *c) { setop_generic(c, 2, OP_DIFF, true, false
  * ZSCAN
  * ---------------------------------------------------------------------- */
 
-/* A SCAN cursor as Redis 7.0's parseScanCursorOrReply reads it with
- * strtoul: no leading space, optional sign (negative wraps), digits only,
- * no overflow; "" is 0; the argument ends at its first NUL. */
-static bool parse_cursor(const hf_arg *a, uint64_t *out)
-{
-    size_t n = strnlen(a->p, a->n), i = 0;
-    if (n == 0) { *out = 0; return true; }
-    unsigned char first = (unsigned char)a->p[0];
-    if (first == ' ' || (first >= '\t' && first <= '\r')) return false;
-    bool neg = false;
-    if (a->p[i] == '+' || a->p[i] == '-') neg = a->p[i++] == '-';
-    if (i == n) return false;
-    uint64_t v = 0;
-    for (; i < n; i++) {
-        char ch = a->p[i];
-        if (ch < '0' || ch > '9') return false;
-        uint64_t d = (uint64_t)(ch - '0');
-        if (v > (UINT64_MAX - d) / 10) return false;
-        v = v * 10 + d;
-    }
-    *out = neg ? (uint64_t)0 - v : v;
-    return true;
-}
-
 /* The member and score texts a ZSCAN step returns, copied while the shard
  * is locked and filtered by MATCH after the visit, as Redis does. */
 typedef struct zscan_ctx {
@@ -1288,7 +1237,7 @@ static void scan_keep(void *arg, const char *m, size_t n, const char *s, size_t 
 static void cmd_zscan(client *c)
 {
     uint64_t cursor;
-    if (!parse_cursor(&c->argv[2], &cursor)) {
+    if (!arg_cursor(&c->argv[2], &cursor)) {
         reply_error(c, "ERR invalid cursor");
         return;
     }
@@ -1303,16 +1252,16 @@ static void cmd_zscan(client *c)
         reply_array(c, 0);
         goto done;
     }
-    if (wrong_type(c, e)) goto done;
+    if (reply_wrongtype_if(c, OBJ_ZSET, e)) goto done;
     long long count = 10;
     for (int i = 3; i < c->argc; i += 2) {
-        if (opt_is(&c->argv[i], "count") && i + 1 < c->argc) {
+        if (arg_opt(&c->argv[i], "count") && i + 1 < c->argc) {
             if (!arg_ll(c, &c->argv[i + 1], &count, NULL)) goto done;
             if (count < 1) {
                 reply_syntax(c);
                 goto done;
             }
-        } else if (opt_is(&c->argv[i], "match") && i + 1 < c->argc) {
+        } else if (arg_opt(&c->argv[i], "match") && i + 1 < c->argc) {
             const hf_arg *p = &c->argv[i + 1];
             x.pat = p->n == 1 && p->p[0] == '*' ? NULL : p;
         } else {

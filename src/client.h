@@ -70,6 +70,7 @@ typedef struct client {
     struct pubsub_state *pstate;    /* pubsub.c: subscriptions */
     int nsubs;                      /* channels + patterns subscribed
                                      * (shared, relaxed: CLIENT LIST) */
+    int npsubs;                     /* of which patterns (shared, relaxed) */
 } client;
 
 #endif

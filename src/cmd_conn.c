@@ -230,10 +230,17 @@ static void tb_append(struct textbuf *t, const char *s, size_t n)
     t->len += n;
 }
 
+/* Redis's getClientType: a client with subscriptions is "pubsub" (2),
+ * every other one (monitors included) "normal" (0). */
+static int client_type(client *o)
+{
+    return __atomic_load_n(&o->nsubs, __ATOMIC_RELAXED) > 0 ? 2 : 0;
+}
+
 void cmd_client_list(client *c)
 {
     uint64_t *ids = NULL;
-    int nids = 0;
+    int nids = 0, want_type = -1;
     for (int i = 2; i < c->argc; i++) {
         if (arg_is(&c->argv[i], "TYPE") && i + 1 < c->argc) {
             const hf_arg *t = &c->argv[i + 1];
@@ -243,8 +250,10 @@ void cmd_client_list(client *c)
                 hf_free(ids);
                 return;
             }
-            /* every holdfast client is "normal" until pub/sub exists */
-            if (!arg_is(t, "normal")) { nids = -1; }
+            /* holdfast has no replicas: those types match nothing */
+            if (arg_is(t, "normal")) want_type = 0;
+            else if (arg_is(t, "pubsub")) want_type = 2;
+            else nids = -1;
             i++;
         } else if (arg_is(&c->argv[i], "ID") && i + 1 < c->argc) {
             for (i = i + 1; i < c->argc; i++) {
@@ -269,6 +278,7 @@ void cmd_client_list(client *c)
     if (nids >= 0) {
         clients_lock();
         for (client *o = clients_first(); o; o = o->next) {
+            if (want_type >= 0 && client_type(o) != want_type) continue;
             if (ids) {
                 bool want = false;
                 for (int k = 0; k < nids; k++) if (ids[k] == o->id) want = true;
@@ -300,7 +310,7 @@ void cmd_client_kill(client *c)
 {
     const hf_arg *addr = NULL, *laddr = NULL;
     long long id = 0, maxage = -1;
-    int type = -1;   /* -1 any, 0 normal, 1 other (none exist) */
+    int type = -1;   /* -1 any, 0 normal, 1 replica or master (none exist), 2 pubsub */
     bool skipme = true, old_form = c->argc == 3;
     if (old_form) {
         addr = &c->argv[2];
@@ -316,7 +326,8 @@ void cmd_client_kill(client *c)
                 }
             } else if (arg_is(o, "TYPE")) {
                 if (arg_is(v, "normal")) type = 0;
-                else if (arg_is(v, "master") || arg_is(v, "replica") || arg_is(v, "slave") || arg_is(v, "pubsub")) type = 1;
+                else if (arg_is(v, "pubsub")) type = 2;
+                else if (arg_is(v, "master") || arg_is(v, "replica") || arg_is(v, "slave")) type = 1;
                 else { reply_errorf(c, "ERR Unknown client type '%.*s'", (int)v->n, v->p); return; }
             } else if (arg_is(o, "ADDR")) {
                 addr = v;
@@ -347,7 +358,8 @@ void cmd_client_kill(client *c)
         if (addr && !(strlen(o->addr) == addr->n && !memcmp(o->addr, addr->p, addr->n))) continue;
         if (laddr && !(strlen(o->laddr) == laddr->n && !memcmp(o->laddr, laddr->p, laddr->n))) continue;
         if (id && o->id != (uint64_t)id) continue;
-        if (type == 1) continue;
+        if (type == 1) continue;     /* no replicas or masters here */
+        if (type >= 0 && client_type(o) != type) continue;
         if (maxage >= 0 && (now - o->ctime_ms) / 1000 < maxage) continue;
         if (o == c) {
             if (skipme) continue;

@@ -48,17 +48,6 @@ static void refs_free(kref *small, kref *refs)
     if (refs != small) hf_free(refs);
 }
 
-/* Lookup as Redis's lookupKeyReadWithFlags(LOOKUP_NOTOUCH): lazy-expires,
- * counts a keyspace hit or miss, leaves the access time alone.
- * Caller holds the key's shard lock. */
-static kentry *do_lookup_notouch(kref *k, int db)
-{
-    kentry *e = do_ks_lookup_write(k, db);
-    if (e) STAT_INC(hits, 1);
-    else STAT_INC(misses, 1);
-    return e;
-}
-
 /* Detaches the value from a live entry so it can be re-added under another
  * key or database; the entry keeps a tiny placeholder which the caller's
  * do_ks_delete() of the source frees.  (A do_ks_take()-style keyspace call
@@ -157,7 +146,7 @@ static void exists_generic(client *c, bool touch)
     ks_lock_refs(refs, n);
     for (int i = 0; i < n; i++) {
         kentry *e = touch ? do_ks_lookup(&refs[i], c->db)
-                          : do_lookup_notouch(&refs[i], c->db);
+                          : do_ks_lookup_notouch(&refs[i], c->db, true);
         if (e) found++;
     }
     ks_unlock_refs(refs, n);
@@ -173,7 +162,7 @@ void cmd_type(client *c)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = do_lookup_notouch(&k, c->db);
+    kentry *e = do_ks_lookup_notouch(&k, c->db, true);
     const char *t = e ? obj_type_name(e->val->type) : "none";
     ks_unlock(k.s);
     reply_simple(c, t);
@@ -604,7 +593,7 @@ static void ttl_generic(client *c, bool ms, bool abs)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = do_lookup_notouch(&k, c->db);
+    kentry *e = do_ks_lookup_notouch(&k, c->db, true);
     int64_t expire = e ? e->expire : 0;
     ks_unlock(k.s);
     if (!e) { reply_int(c, -2); return; }
@@ -692,7 +681,7 @@ static void object_generic(client *c, int what)
     kref k;
     ks_ref_arg(&k, &c->argv[2]);
     ks_lock(k.s);
-    kentry *e = do_lookup_notouch(&k, c->db);
+    kentry *e = do_ks_lookup_notouch(&k, c->db, false);
     if (!e) {
         ks_unlock(k.s);
         reply_null(c);

@@ -31,6 +31,7 @@
 #include "config.h"
 #include "commands.h"
 #include "blocking.h"
+#include "pubsub.h"
 #include "conf.h"
 #include "keyspace.h"
 #include "net.h"
@@ -1107,8 +1108,8 @@ static void info_stats(struct sbuf *b, const struct hf_stats *st)
         "evicted_clients:0\r\n"
         "keyspace_hits:%llu\r\n"
         "keyspace_misses:%llu\r\n"
-        "pubsub_channels:0\r\n"
-        "pubsub_patterns:0\r\n"
+        "pubsub_channels:%ld\r\n"
+        "pubsub_patterns:%ld\r\n"
         "pubsubshard_channels:0\r\n"
         "latest_fork_usec:0\r\n"
         "total_forks:0\r\n"
@@ -1132,7 +1133,8 @@ static void info_stats(struct sbuf *b, const struct hf_stats *st)
         (unsigned long long)st->net_input, (unsigned long long)st->net_output,
         in_kbps, out_kbps, (unsigned long long)st->rejected_conns,
         (unsigned long long)st->expired_keys, (unsigned long long)st->hits,
-        (unsigned long long)st->misses, (unsigned long long)st->unexpected_errors,
+        (unsigned long long)st->misses, pubsub_count_channels(), pubsub_count_patterns(),
+        (unsigned long long)st->unexpected_errors,
         (unsigned long long)st->errors, (unsigned long long)st->io_reads,
         (unsigned long long)st->io_writes);
 }

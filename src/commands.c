@@ -336,11 +336,19 @@ void command_dispatch(client *c)
                "are allowed in this context", cmd->name);
         return;
     }
+    if ((c->flags & CLIENT_MONITOR) &&
+        ((cmd->flags & (CMD_WRITE | CMD_READONLY)) || !strcmp(cmd->name, "publish"))) {
+        reject(c, cmd, "ERR Replica can't interact with the keyspace");   /* Redis's words */
+        return;
+    }
     if ((c->flags & CLIENT_MULTI) && multi_intercept(c, cmd)) return;
     __atomic_store_n(&c->lastcmd, cmd, __ATOMIC_RELAXED);
     uint64_t errors_before = tl_reply_errors;
     ks_wait_lsn = ks_write_lsn = 0;
+    client *prev = pubsub_current;   /* its own keyspace events come before its reply */
+    pubsub_current = c;
     cmd->fn(c);
+    pubsub_current = prev;
     if (ks_wait_lsn > c->wait_lsn) c->wait_lsn = ks_wait_lsn;
     if (ks_write_lsn) c->last_write_lsn = ks_write_lsn;
     int64_t dur = hf_ustime() - start;
@@ -360,7 +368,10 @@ void command_call(client *c, struct command *cmd)
     int64_t start = hf_ustime();
     uint64_t errors_before = tl_reply_errors;
     __atomic_store_n(&c->lastcmd, cmd, __ATOMIC_RELAXED);
+    client *prev = pubsub_current;
+    pubsub_current = c;
     cmd->fn(c);
+    pubsub_current = prev;
     int64_t dur = hf_ustime() - start;
     struct cmdstat *st = &my_stats()[cmd->idx];
     BUMP(st->calls, 1);

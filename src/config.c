@@ -188,7 +188,7 @@ static const char *apply(const struct directive *d, int argc, char **argv, char 
         return NULL;
     case C_NOTIFY: {
         int f = notify_parse(argv[0], strlen(argv[0]));
-        if (f < 0) return "Invalid event class character. Use 'Ag$lshzxeKEtmd'.";
+        if (f < 0) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
         __atomic_store_n((int *)d->ptr, f, __ATOMIC_RELAXED);
         __atomic_store_n(&notify_flags, f, __ATOMIC_RELAXED);
         return NULL;

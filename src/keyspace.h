@@ -83,6 +83,9 @@ extern __thread uint64_t ks_write_lsn;
  * _write does not. */
 kentry *do_ks_lookup(kref *k, int db);
 kentry *do_ks_lookup_write(kref *k, int db);
+/* As Redis's LOOKUP_NOTOUCH (TYPE, TTL, OBJECT): counts the hit or miss,
+ * leaves the access clock; a miss raises "keymiss" if notify_miss. */
+kentry *do_ks_lookup_notouch(kref *k, int db, bool notify_miss);
 /* Adds a key that is known not to exist; the keyspace owns val. */
 kentry *do_ks_add(kref *k, int db, hobj *val);
 /* The same, logging nothing: for a collection a command creates and then

@@ -29,8 +29,13 @@ enum {
 extern int notify_flags;
 
 /* Publishes __keyspace@<db>__:<key> <event> and/or __keyevent@<db>__:<event>
- * <key> if class is enabled.  Cheap when notifications are off. */
+ * <key> if class is enabled.  Any thread, shard locks held or not (it takes
+ * none); one relaxed load when notifications are off. */
 void notify_keyspace_event(int class, const char *event, const char *key, size_t klen, int db);
+/* The client whose command this thread is running (NULL otherwise), set
+ * by the dispatcher: a notification it causes for itself is appended at
+ * once, before its reply, as in Redis (RESP3 clients that subscribe). */
+extern __thread client *pubsub_current;
 /* notify-keyspace-events: string <-> flags (-1 if the string is invalid). */
 int notify_parse(const char *s, size_t n);
 void notify_format(int flags, char *buf, size_t len);
@@ -39,7 +44,12 @@ void notify_format(int flags, char *buf, size_t len);
 extern int monitors_active;
 void monitor_feed(client *c, struct command *cmd);
 
-/* Connection closing (net.c) or RESET: drop every subscription. */
+/* Connection closing (net.c) or RESET: drop every subscription and leave
+ * MONITOR mode; c stays usable (pstate NULL, nsubs 0, no CLIENT_MONITOR). */
 void pubsub_client_free(client *c);
+
+/* INFO stats: distinct channels and patterns with subscribers. */
+long pubsub_count_channels(void);
+long pubsub_count_patterns(void);
 
 #endif

@@ -8,9 +8,14 @@
  *     parallel, every CRC checked); folders without a MANIFEST are deleted.
  *  4. The WAL is replayed in LSN order.  A key record for shard s is applied
  *     only if its LSN is above s's snapshot LSN; a whole-keyspace record only
- *     to the shards whose snapshot LSN is below it.  A torn tail of the last
- *     segment is truncated (logged with the number of bytes); any other
- *     damage stops the server with the file and offset named.
+ *     to the shards whose snapshot LSN is below it.  A torn tail — a bad
+ *     frame in the last segment that no later batch mark records as durable,
+ *     even with valid records after it (a page of the unsynced tail lost
+ *     while later ones survived) — is truncated, logged with the number of
+ *     bytes; damage to what had been made durable, or any other damage,
+ *     stops the server with the file and offset named (rules at the top of
+ *     wal.c).  wal_start() then syncs the last segment before the server
+ *     builds on what was replayed.
  *  5. The WAL must reach back to the snapshot: if its first record is above
  *     the snapshot's smallest shard LSN + 1 (or above 1 with no snapshot),
  *     records are missing and the server refuses to start. */
@@ -196,17 +201,21 @@ uint64_t recovery_run(int *append_last)
         }
     }
     if (rc == WAL_READ_TORN) {
-        char where[2048];
+        char where[2048], note[600];
         snprintf(where, sizeof where, "%s", wal_reader_error(rd));
+        snprintf(note, sizeof note, "%s", wal_reader_note(rd));
         int64_t dropped = wal_reader_truncate_tail(rd);
         if (dropped < 0) {
             snprintf(err, sizeof err, "can't truncate the torn WAL tail (%s): %s", where, strerror(errno));
             refuse(err);
         }
-        hf_log(LOG_WARNING, "WAL tail was torn (%s): truncated %lld bytes; every acknowledged write is before it",
-               where, (long long)dropped);
+        /* nothing dropped had been made durable; under appendfsync always
+         * nothing dropped had been acknowledged either */
+        hf_log(LOG_WARNING, "WAL tail was torn (%s): truncated %lld bytes, none of which had been made durable%s%s",
+               where, (long long)dropped, note[0] ? "; " : "", note);
     } else if (rc == WAL_READ_CORRUPT) {
         snprintf(err, sizeof err, "WAL damaged: %s", wal_reader_error(rd));
+        if (wal_reader_note(rd)[0]) hf_log(LOG_WARNING, "WAL damage: %s", wal_reader_note(rd));
         refuse(err);
     }
     uint64_t wal_last = wal_reader_last_lsn(rd);

@@ -3,14 +3,28 @@
  * FILES
  *   <dir>/wal/<first-lsn, 20 digits>.log      segments, rolled at wal-segment-bytes
  *
- * SEGMENT = header, then records back to back:
- *   header (32 bytes): "HOLDFWAL" | u32 version (1) | u32 reserved | u64 first lsn |
+ * SEGMENT = header, then frames back to back: records and batch marks.
+ *   header (32 bytes): "HOLDFWAL" | u32 version (2) | u32 reserved | u64 first lsn |
  *                      u32 crc32c(of the 24 bytes before) | u32 reserved
  *   record:  u32 payload length | u32 crc32c(lsn bytes + payload) | u64 lsn | payload
+ *   mark (24 bytes): u32 0xffffffff | u32 crc32c(the 16 bytes after) |
+ *                    u64 durable lsn | u64 next lsn
  *   payload: u8 type | u8 value type | u8 encoding | u8 0 | u32 db | u32 shard |
  *            i64 expire | u32 key length | key | u32 value length | value
  * All integers little-endian.  LSNs are consecutive across segments: the first
- * record of a segment has the LSN in its name.
+ * record of a segment has the LSN in its name.  A record's length is at most
+ * 2^32 - 65, so the tag 0xffffffff tells a mark from a record.
+ *
+ * BATCH MARKS (version 2).  Every write(2) of a batch begins with a mark:
+ * "every record up to <durable lsn> was on stable storage when this batch was
+ * written; the next record is <next lsn>".  The durable LSN is the one the
+ * last successful fdatasync published, read by the WAL thread just before
+ * the write, so the claim is true when made.  A mark is also written right
+ * after a new segment's header (in the same write, before its fdatasync) and
+ * at a clean shutdown (after the last fdatasync, then synced itself).  The
+ * cost is 24 bytes per batch inside the batch's own write: no extra syscall
+ * on the group-commit path.  Writers reserve the mark's bytes at the start
+ * of an empty fill buffer; the WAL thread fills them in after the swap.
  *
  * RECORDS are effects, not commands (DESIGN §2): SET carries the resulting
  * value and expiry, EXPIRE an absolute time, DEL a key; FLUSHDB, FLUSHALL and
@@ -27,12 +41,43 @@
  * key's state.  Commands whose outcome is random or reads other keys log
  * what they did instead (SPOP logs SREM; SINTERSTORE a SET of the result).
  *
- * RECOVERY RULES (see recovery.c): segments are read in LSN order.  A short
- * record or a bad CRC at the tail of the LAST segment, with no valid record
- * after it, is a torn write: the segment is truncated there and the server
- * logs how many bytes it dropped.  Anything else (a bad record followed by
- * valid ones, a gap in LSNs, a bad header, damage in an earlier segment) is
- * corruption: the server refuses to start and names the file and offset.
+ * RECOVERY RULES (see recovery.c).  Segments are read in LSN order.  Whether a
+ * bad frame (short, bad length, CRC mismatch, malformed payload, LSN out of
+ * sequence, a mark that does not match) may be cut off depends on one
+ * question: had that part of the log been made durable?  Only bytes written
+ * after the last successful fdatasync can be lost by a crash, and they can be
+ * lost in any pattern: the kernel writes pages back in any order, so a power
+ * cut can leave a page of zeros with later pages intact.  Nothing in that
+ * unsynced tail was acknowledged as durable, so dropping all of it keeps the
+ * contract; damage to bytes that WERE synced is corruption, and dropping it
+ * would lose acknowledged writes silently.
+ *  - A bad frame in the LAST segment where LSN b is expected, with no valid
+ *    mark after it whose durable LSN is >= b, lies beyond the durable point:
+ *    a torn tail.  The segment is truncated there (valid records after it
+ *    included: none of them was ever durable) and the server logs how many
+ *    bytes it dropped.
+ *  - If a valid mark after it records durable LSN >= b, record b had been
+ *    fsynced before that later batch was written: corruption.
+ *  - A bad frame in any segment but the last is corruption: a segment is
+ *    fdatasync'ed whole before its successor is created (wal_start syncs the
+ *    last segment it found before writing anything, for the same reason).
+ *  - A bad header, an unknown version, a gap in LSNs between segments:
+ *    corruption.  A last segment whose header is bad and that holds no more
+ *    than header + mark with nothing valid in it never had its creation
+ *    synced: a torn tail too (the file is removed).
+ * Corruption: the server refuses to start and names the file and offset.
+ * Version 1 segments (no marks) are still read, with the rule of that
+ * version: in the last segment a bad record with no valid record anywhere
+ * after it is a torn tail, anything else corruption.  The server never
+ * appends to a version 1 segment: it starts a new one.
+ *
+ * What a mark cannot prove: the last batch written before a crash is fsynced,
+ * but no later mark says so until the server writes again (a restart's first
+ * batch, or its shutdown mark, records it).  Damage to that one batch before
+ * then looks like a torn write and is truncated — the limit of any log whose
+ * end is found by checksums.  Under appendfsync everysec or no, the records
+ * after a hole were acknowledged but never durable: losing them is what
+ * those settings allow on power loss (docs/persistence.md).
  *
  * FAILURES: a failed write or fdatasync is never retried (the 'fsyncgate'
  * lesson: after a failed fsync the kernel may have dropped the dirty pages
@@ -66,6 +111,9 @@
 #define REC_HEADER 16
 #define PAYLOAD_MIN 28
 #define MAX_PAYLOAD (UINT32_MAX - 64)
+#define SEG_VERSION 2             /* 1: records only; 2: records and batch marks */
+#define MARK_TAG 0xffffffffu      /* a mark's first word: longer than any record */
+#define MARK_LEN 24
 #define BUFFER_HIGH (64u * 1024 * 1024)   /* writers wait above this */
 
 static inline void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
@@ -151,9 +199,25 @@ static void encode_header(uint8_t *h, uint64_t first_lsn)
 {
     memset(h, 0, SEG_HEADER);
     memcpy(h, SEG_MAGIC, 8);
-    put32(h + 8, 1);
+    put32(h + 8, SEG_VERSION);
     put64(h + 16, first_lsn);
     put32(h + 24, crc32c(0, h, 24));
+}
+
+/* A batch mark: every record up to durable is on stable storage; the next
+ * record in the segment is next. */
+static void encode_mark(uint8_t *m, uint64_t durable, uint64_t next)
+{
+    put32(m, MARK_TAG);
+    put64(m + 8, durable);
+    put64(m + 16, next);
+    put32(m + 4, crc32c(0, m + 8, 16));
+}
+
+/* Is there a whole mark with a good CRC at p (left bytes available)? */
+static bool mark_ok(const uint8_t *p, size_t left)
+{
+    return left >= MARK_LEN && get32(p) == MARK_TAG && crc32c(0, p + 8, 16) == get32(p + 4);
 }
 
 /* ---- the writer ----------------------------------------------------------------- */
@@ -237,18 +301,21 @@ void wal_get_stats(struct wal_stats *out)
 }
 
 /* Appends one record whose payload is either encoded from r or copied from
- * raw (plen bytes). */
+ * raw (plen bytes).  The first record of a batch reserves the batch mark in
+ * front of it; the WAL thread fills that in just before the write. */
 static uint64_t append_record(const struct wal_rec *r, const uint8_t *raw, size_t plen)
 {
-    size_t need = REC_HEADER + plen;
     pthread_mutex_lock(&W.mu);
     while (W.flen > BUFFER_HIGH && !W.failed && !W.stop) pthread_cond_wait(&W.space, &W.mu);
+    bool was_empty = W.flen == 0;
+    size_t need = (was_empty ? MARK_LEN : 0) + REC_HEADER + plen;
     if (W.fcap - W.flen < need) {
         size_t cap = W.fcap ? W.fcap : 1024 * 1024;
         while (cap - W.flen < need) cap *= 2;
         W.fill = hf_realloc(W.fill, cap);
         W.fcap = cap;
     }
+    if (was_empty) W.flen = MARK_LEN;
     uint64_t lsn = W.next_lsn++;
     uint8_t *h = W.fill + W.flen;
     if (r) wal_encode_payload(r, h + REC_HEADER);
@@ -256,8 +323,7 @@ static uint64_t append_record(const struct wal_rec *r, const uint8_t *raw, size_
     put32(h, (uint32_t)plen);
     put64(h + 8, lsn);
     put32(h + 4, crc32c(0, h + 8, 8 + plen));
-    bool was_empty = W.flen == 0;
-    W.flen += need;
+    W.flen += REC_HEADER + plen;
     W.fill_last = lsn;
     W.frecs++;
     ST_SET(records, W.st.records + 1);
@@ -290,18 +356,24 @@ static int open_segment(uint64_t first)
     segment_path(path, sizeof path, first);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return -1;
-    uint8_t h[SEG_HEADER];
+    /* the header and a mark: everything before this segment is durable
+     * (a roll syncs the segment it closes; wal_start the one it found) */
+    uint8_t h[SEG_HEADER + MARK_LEN];
     encode_header(h, first);
-    if (fs_write_all(fd, h, SEG_HEADER) != 0 || fdatasync(fd) != 0 || fs_fsync_dir(W.dir) != 0) {
+    encode_mark(h + SEG_HEADER, __atomic_load_n(&W.durable, __ATOMIC_RELAXED), first);
+    if (fs_write_all(fd, h, sizeof h) != 0 || fdatasync(fd) != 0 || fs_fsync_dir(W.dir) != 0) {
         int e = errno;
         close(fd);
         errno = e;
         return -1;
     }
     pthread_mutex_lock(&W.seg_mu);
+    /* a header-only segment recovery found at this very LSN was just
+     * replaced (O_TRUNC): one entry, not two for the same file */
+    if (W.nsegs && W.segs[W.nsegs - 1].first == first) W.nsegs--;
     W.segs = hf_realloc(W.segs, sizeof(struct wal_segment) * (size_t)(W.nsegs + 1));
     W.segs[W.nsegs].first = first;
-    W.segs[W.nsegs].size = SEG_HEADER;
+    W.segs[W.nsegs].size = sizeof h;
     W.nsegs++;
     pthread_mutex_unlock(&W.seg_mu);
     W.fd = fd;
@@ -408,6 +480,8 @@ static void *wal_thread(void *arg)
         pthread_mutex_unlock(&W.mu);
 
         if (blen) {
+            /* the mark reserved in front of the batch: what is durable now */
+            encode_mark(batch, __atomic_load_n(&W.durable, __ATOMIC_RELAXED), get64(batch + MARK_LEN + 8));
             if (fs_write_all(W.fd, batch, blen) != 0) { fail("write", errno); break; }
             ST_SET(batches, W.st.batches + 1);
             ST_SET(bytes, W.st.bytes + blen);
@@ -435,7 +509,10 @@ static void *wal_thread(void *arg)
         uint64_t cur_size = W.segs[W.nsegs - 1].size;
         pthread_mutex_unlock(&W.seg_mu);
         if (cur_size >= (uint64_t)CONF_GET(wal_segment_bytes) && blen) {
-            if (!synced && do_sync() != 0) { fail("fdatasync", errno); break; }
+            if (!synced) {
+                if (do_sync() != 0) { fail("fdatasync", errno); break; }
+                publish(0, last);   /* so the new segment's mark says so */
+            }
             close(W.fd);
             W.fd = -1;
             if (open_segment(last + 1) != 0) { fail("segment create", errno); break; }
@@ -491,17 +568,30 @@ int wal_start(const char *dir, uint64_t next_lsn, bool append_last)
     if (n < 0) return -1;
     W.segs = segs;
     W.nsegs = n;
-    /* append to the last segment if it ends exactly at next_lsn (recovery
-     * checked it), else start a new one */
+    /* Recovery may have read the last segment's records from the page cache
+     * alone (after a kill -9): sync it before anything is built on them,
+     * since replies, snapshots and batch marks will take everything up to
+     * next_lsn - 1 as durable.  (Earlier segments were synced when they
+     * were closed.)  Then append to it if it ends exactly at next_lsn
+     * (recovery checked it) and is of this format version, else start a
+     * new segment. */
     int fd = -1;
-    if (n > 0 && append_last) {
+    if (n > 0) {
         char path[PATH_MAX];
         segment_path(path, sizeof path, segs[n - 1].first);
-        fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-        if (fd < 0) {
-            hf_log(LOG_WARNING, "Can't open %s: %s", path, strerror(errno));
+        fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+        if (fd < 0 || fdatasync(fd) != 0) {
+            hf_log(LOG_WARNING, "Can't %s %s: %s", fd < 0 ? "open" : "fsync", path, strerror(errno));
+            if (fd >= 0) close(fd);
             return -1;
         }
+        uint8_t h[SEG_HEADER];
+        if (!append_last || pread(fd, h, SEG_HEADER, 0) != SEG_HEADER || get32(h + 8) != SEG_VERSION) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    if (fd >= 0) {
         W.fd = fd;
     } else if (open_segment(next_lsn) != 0) {
         hf_log(LOG_WARNING, "Can't create a WAL segment in %s: %s", W.dir, strerror(errno));
@@ -530,8 +620,18 @@ void wal_stop(void)
     pthread_join(W.thread, NULL);
     W.running = false;
     if (W.fd >= 0 && !W.failed) {
-        if (do_sync() != 0) hf_log(LOG_WARNING, "WAL fsync at shutdown failed: %s", strerror(errno));
-        publish(0, __atomic_load_n(&W.written, __ATOMIC_RELAXED));
+        uint64_t last = __atomic_load_n(&W.written, __ATOMIC_RELAXED);
+        if (do_sync() != 0) {
+            hf_log(LOG_WARNING, "WAL fsync at shutdown failed: %s", strerror(errno));
+        } else {
+            publish(0, last);
+            /* the shutdown mark: records the last batch as durable, which
+             * no later batch will (see the top of this file) */
+            uint8_t m[MARK_LEN];
+            encode_mark(m, last, last + 1);
+            if (fs_write_all(W.fd, m, MARK_LEN) != 0 || fdatasync(W.fd) != 0)
+                hf_log(LOG_WARNING, "Can't write the WAL's shutdown mark: %s", strerror(errno));
+        }
     }
     if (W.fd >= 0) close(W.fd);
     W.fd = -1;
@@ -600,10 +700,12 @@ struct wal_reader {
     int nsegs, cur;
     uint8_t *data;          /* current segment's bytes */
     size_t len, off, rec_off;
+    uint32_t version;       /* current segment's format version */
     char path[1100];
-    uint64_t expect;        /* next LSN expected (0 = any) */
+    uint64_t expect;        /* next LSN expected */
     uint64_t last;
     char err[2048];
+    char note[512];         /* why a bad frame was judged torn or corrupt */
 };
 
 wal_reader *wal_reader_open(const char *dir)
@@ -627,12 +729,13 @@ void wal_reader_close(wal_reader *rd)
 const char *wal_reader_file(const wal_reader *rd) { return rd->path; }
 uint64_t wal_reader_offset(const wal_reader *rd) { return rd->rec_off; }
 const char *wal_reader_error(const wal_reader *rd) { return rd->err; }
+const char *wal_reader_note(const wal_reader *rd) { return rd->note; }
 uint64_t wal_reader_last_lsn(const wal_reader *rd) { return rd->last; }
 
 static bool is_last(const wal_reader *rd) { return rd->cur == rd->nsegs - 1; }
 
-/* Is there a valid record expecting LSN lsn anywhere after off?  (Tells a
- * torn tail from damage in the middle.) */
+/* Is there a record with a good CRC anywhere from off on?  (Version 1's
+ * test of a torn tail.) */
 static bool valid_record_after(const wal_reader *rd, size_t off)
 {
     for (size_t o = off; o + REC_HEADER + PAYLOAD_MIN <= rd->len; o++) {
@@ -643,6 +746,29 @@ static bool valid_record_after(const wal_reader *rd, size_t off)
     return false;
 }
 
+/* The first well-formed mark from off on whose durable LSN is >= lsn: its
+ * offset in *at and its durable LSN in *durable.  Returns false if there is
+ * none. */
+static bool durable_mark_after(const wal_reader *rd, size_t off, uint64_t lsn, size_t *at, uint64_t *durable)
+{
+    for (size_t o = off; o + MARK_LEN <= rd->len; o++) {
+        const uint8_t *p = rd->data + o;
+        if (get32(p) != MARK_TAG || get64(p + 8) < lsn || get64(p + 8) >= get64(p + 16) || !mark_ok(p, rd->len - o))
+            continue;
+        *at = o;
+        *durable = get64(p + 8);
+        return true;
+    }
+    return false;
+}
+
+static bool valid_frame_after(const wal_reader *rd, size_t off)
+{
+    size_t at;
+    uint64_t d;
+    return valid_record_after(rd, off) || durable_mark_after(rd, off, 0, &at, &d);
+}
+
 static int load_segment(wal_reader *rd, int i)
 {
     hf_free(rd->data);
@@ -650,23 +776,27 @@ static int load_segment(wal_reader *rd, int i)
     snprintf(rd->path, sizeof rd->path, "%s/%020llu.log", rd->dir, (unsigned long long)rd->segs[i].first);
     rd->data = (uint8_t *)fs_read_file(rd->path, &rd->len);
     rd->rec_off = 0;
+    rd->note[0] = '\0';
     if (!rd->data) {
         snprintf(rd->err, sizeof rd->err, "can't read %s: %s", rd->path, strerror(errno));
         return WAL_READ_CORRUPT;
     }
     if (rd->len < SEG_HEADER || memcmp(rd->data, SEG_MAGIC, 8) != 0 ||
         get32(rd->data + 24) != crc32c(0, rd->data, 24) || get64(rd->data + 16) != rd->segs[i].first) {
-        /* a segment whose header never became durable is a torn tail too */
-        if (i == rd->nsegs - 1 && rd->len < SEG_HEADER + REC_HEADER && !valid_record_after(rd, 0)) {
+        /* a segment whose creation never became durable: no more than its
+         * header and first mark were written, and nothing valid is there */
+        if (i == rd->nsegs - 1 && rd->len <= SEG_HEADER + MARK_LEN && !valid_frame_after(rd, 0)) {
             rd->off = 0;
             snprintf(rd->err, sizeof rd->err, "%s: incomplete segment header", rd->path);
+            snprintf(rd->note, sizeof rd->note, "the segment's creation was never synced");
             return WAL_READ_TORN;
         }
         snprintf(rd->err, sizeof rd->err, "%s: bad segment header at offset 0", rd->path);
         return WAL_READ_CORRUPT;
     }
-    if (get32(rd->data + 8) != 1) {
-        snprintf(rd->err, sizeof rd->err, "%s: unsupported WAL format version %u", rd->path, get32(rd->data + 8));
+    rd->version = get32(rd->data + 8);
+    if (rd->version < 1 || rd->version > SEG_VERSION) {
+        snprintf(rd->err, sizeof rd->err, "%s: unsupported WAL format version %u", rd->path, rd->version);
         return WAL_READ_CORRUPT;
     }
     if (rd->expect && rd->segs[i].first != rd->expect) {
@@ -677,6 +807,49 @@ static int load_segment(wal_reader *rd, int i)
     rd->expect = rd->segs[i].first;
     rd->off = SEG_HEADER;
     return WAL_READ_OK;
+}
+
+/* A bad frame at rd->off, where LSN rd->expect was due: a torn tail or
+ * corruption, by the rules at the top of this file. */
+static int bad_frame(wal_reader *rd, const char *why)
+{
+    uint64_t lsn = rd->expect;
+    size_t at;
+    uint64_t durable;
+    snprintf(rd->err, sizeof rd->err, "%s: %s at offset %zu", rd->path, why, rd->off);
+    if (!is_last(rd)) {
+        snprintf(rd->note, sizeof rd->note, "damage in a segment that is not the last one (a segment is synced "
+                 "whole before the next one is created)");
+        return WAL_READ_CORRUPT;
+    }
+    if (rd->version < 2) {
+        if (strcmp(why, "unexpected LSN") != 0 && !valid_record_after(rd, rd->off + 1)) return WAL_READ_TORN;
+        snprintf(rd->note, sizeof rd->note, "valid records follow it (a format 1 segment has no batch marks)");
+        return WAL_READ_CORRUPT;
+    }
+    if (durable_mark_after(rd, rd->off + 1, lsn, &at, &durable)) {
+        snprintf(rd->note, sizeof rd->note, "LSN %llu had been made durable: the batch mark at offset %zu records "
+                 "every LSN up to %llu as synced", (unsigned long long)lsn, at, (unsigned long long)durable);
+        return WAL_READ_CORRUPT;
+    }
+    if (valid_frame_after(rd, rd->off + 1))
+        snprintf(rd->note, sizeof rd->note, "valid frames follow it, but no batch mark after it records LSN %llu "
+                 "as durable: everything from there on was written after the last fsync",
+                 (unsigned long long)lsn);
+    return WAL_READ_TORN;
+}
+
+/* The frame at rd->off is a mark (version 2): checks it and steps over it.
+ * Returns NULL, or what is wrong with it. */
+static const char *take_mark(wal_reader *rd)
+{
+    const uint8_t *p = rd->data + rd->off;
+    if (rd->len - rd->off < MARK_LEN) return "short batch mark";
+    if (!mark_ok(p, rd->len - rd->off)) return "batch mark CRC mismatch";
+    if (get64(p + 16) != rd->expect) return "batch mark out of sequence";
+    if (get64(p + 8) >= rd->expect) return "batch mark past the end of the log";
+    rd->off += MARK_LEN;
+    return NULL;
 }
 
 int wal_reader_next(wal_reader *rd, uint64_t *lsn, struct wal_rec *r)
@@ -694,8 +867,11 @@ int wal_reader_next(wal_reader *rd, uint64_t *lsn, struct wal_rec *r)
         const uint8_t *p = rd->data + rd->off;
         const char *why = NULL;
         uint32_t plen = 0;
-        if (left < REC_HEADER) why = "short record header";
-        else {
+        if (rd->version >= 2 && left >= 4 && get32(p) == MARK_TAG) {
+            if (!(why = take_mark(rd))) continue;
+        } else if (left < REC_HEADER) {
+            why = "short record header";
+        } else {
             plen = get32(p);
             if (plen < PAYLOAD_MIN || plen > MAX_PAYLOAD) why = "bad record length";
             else if ((size_t)plen + REC_HEADER > left) why = "short record";
@@ -703,12 +879,7 @@ int wal_reader_next(wal_reader *rd, uint64_t *lsn, struct wal_rec *r)
             else if (get64(p + 8) != rd->expect) why = "unexpected LSN";
             else if (!wal_decode_payload(p + REC_HEADER, plen, r)) why = "malformed payload";
         }
-        if (why) {
-            snprintf(rd->err, sizeof rd->err, "%s: %s at offset %zu", rd->path, why, rd->off);
-            if (is_last(rd) && strcmp(why, "unexpected LSN") != 0 && !valid_record_after(rd, rd->off + 1))
-                return WAL_READ_TORN;
-            return WAL_READ_CORRUPT;
-        }
+        if (why) return bad_frame(rd, why);
         *lsn = get64(p + 8);
         rd->last = *lsn;
         rd->expect = *lsn + 1;

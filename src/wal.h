@@ -6,6 +6,9 @@
  * write(2) and, under appendfsync always, one fdatasync(2); then it
  * publishes the LSN that is now acknowledged-safe and wakes the workers that
  * hold replies (net.c).  While one batch is being written the next fills.
+ * Each batch's write begins with a mark recording the LSN that was durable
+ * then, which lets recovery tell a hole in the unsynced tail (cut off) from
+ * damage to synced records (refuse to start).
  *
  * The file format and the recovery rules are at the top of wal.c. */
 #ifndef HF_WAL_H
@@ -115,15 +118,23 @@ wal_reader *wal_reader_open(const char *dir);
 void wal_reader_close(wal_reader *rd);
 enum { WAL_READ_OK = 1, WAL_READ_END = 0, WAL_READ_TORN = -1, WAL_READ_CORRUPT = -2 };
 /* Next record: WAL_READ_OK with *lsn and *r (valid until the next call),
- * WAL_READ_END at the clean end, WAL_READ_TORN for a bad or short record at
- * the tail of the last segment (see wal_reader_where), WAL_READ_CORRUPT for
- * damage anywhere else. */
+ * WAL_READ_END at the clean end, WAL_READ_TORN for a bad frame in the last
+ * segment that lies beyond the durable point (nothing after it says it had
+ * been synced: everything from it on may go), WAL_READ_CORRUPT for damage
+ * to what had been made durable, or anywhere else (rules at the top of
+ * wal.c).  Batch marks are checked and stepped over, never returned. */
 int wal_reader_next(wal_reader *rd, uint64_t *lsn, struct wal_rec *r);
 /* File and offset of the record last looked at (for messages). */
 const char *wal_reader_file(const wal_reader *rd);
 uint64_t wal_reader_offset(const wal_reader *rd);
+/* After TORN or CORRUPT: "<file>: <what> at offset N". */
 const char *wal_reader_error(const wal_reader *rd);
-/* Truncates the last segment at the torn record; returns bytes dropped. */
+/* After TORN or CORRUPT: how it was told, e.g. which batch mark shows the
+ * bad record had been durable, or that valid records after a hole were
+ * never synced; "" when there is nothing to add.  Owned by rd. */
+const char *wal_reader_note(const wal_reader *rd);
+/* Truncates the last segment at the torn frame (removes it if its header
+ * was torn), fsyncs; returns the bytes dropped, -1 on error (errno). */
 int64_t wal_reader_truncate_tail(wal_reader *rd);
 uint64_t wal_reader_last_lsn(const wal_reader *rd);
 

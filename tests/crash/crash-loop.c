@@ -3,7 +3,7 @@
  *   crash-loop [--cycles N] [--server PATH] [--seed S] [--fsync always|everysec]
  *              [--conns N] [--keys N] [--readers N] [--min-ms N] [--max-ms N] [--keep]
  *              [--recovery-kills PERCENT] [--flip-fsync] [--allow-split] [--no-db-thread]
- *              [--power-loss [--fsync-shim PATH] [--page-holes] [--strict-dirs]]
+ *              [--power-loss [--fsync-shim PATH] [--no-page-holes] [--strict-dirs]]
  *              [--fault write|fsync|create --fault-n N --fault-errno EIO|ENOSPC
  *               [--fault-partial] [--fault-drop] [--fault-shim PATH]]
  *              [--server-arg NAME VALUE ...] [--verbose]
@@ -45,7 +45,11 @@
  * --power-loss runs the server with fsync-shim.so preloaded; after the kill
  * every file is cut back to what the shim saw made durable (see power_cut()),
  * with random zeros, garbage or surviving unsynced bytes after that point,
- * and the server restarts without the shim.  Under --fsync everysec a power
+ * or a zeroed 4 KB page inside the unsynced part with later bytes intact
+ * (out-of-order write-back; --no-page-holes leaves that out; --page-holes is
+ * accepted and is the default), and the server restarts without the shim.
+ * The WAL's batch marks let recovery cut such a hole off as a torn tail
+ * (nothing after it was ever durable); the summary counts those cuts.  Under --fsync everysec a power
  * loss may take the writes acknowledged in the last second: those
  * acknowledged within --everysec-window ms (default 2000) of the kill count
  * as unanswered, every older one must be there (and reads are not taken as
@@ -107,7 +111,7 @@ static struct {
     const char *extra[64];
     int nextra;
 } O = {.cycles = 20, .fsync = "always", .conns = 16, .keys = 160, .readers = 2, .recovery_kill_pct = 15, .dbthread = true, .min_ms = 50, .max_ms = 1500,
-       .fault_n = 100, .fault_errno = "EIO"};
+       .fault_n = 100, .fault_errno = "EIO", .page_holes = true};
 
 static char tmpdir[PATH_MAX], datadir[PATH_MAX], sockpath[PATH_MAX], logpath[PATH_MAX], shimlog[PATH_MAX];
 static pid_t server_pid = -1;
@@ -1612,8 +1616,9 @@ struct cut_stats { int cut, kept, zeros, garbage, holes, removed, undone, vanish
  *  - a file is cut back to its length at its last successful fsync; beyond
  *    that, at random: nothing, some of the real unsynced bytes, zeros, or
  *    random garbage (never longer than what had been written);
- *    --page-holes also lets a 4 KB page inside the unsynced part read back as
- *    zeros while later pages survive (out-of-order writeback)
+ *    and (unless --no-page-holes) a 4 KB page inside the unsynced part
+ *    that reads back as zeros while later pages survive (out-of-order
+ *    write-back)
  *  - a file never synced is emptied, or removed if its name was not durable
  *  - a created file whose directory was not fsynced afterwards may vanish
  *  - a rename not followed by an fsync of the directory may be undone (the
@@ -1760,9 +1765,11 @@ static void power_cut(uint64_t *rng, struct cut_stats *st)
             st->garbage++;
             what = "garbage after the synced length";
         } else {
-            /* a zeroed 4 KB page inside the unsynced part, later bytes intact */
+            /* a zeroed 4 KB page inside the unsynced part, later bytes
+             * intact: any whole page there with at least one byte after it */
             long long pg0 = (e->synced + 4095) / 4096 * 4096;
             if (pg0 + 4096 < cur) {
+                pg0 += (long long)(rnd(rng) % (uint64_t)((cur - 1 - pg0) / 4096)) * 4096;
                 static const char z[4096];
                 if (pwrite(fd, z, 4096, pg0) != 4096) {}
                 st->holes++;
@@ -1880,7 +1887,7 @@ static int run_cycles(void)
 {
     uint64_t crng = rng_init(O.seed, 0xc0ffee);
     uint64_t tot_acked = 0, tot_batches = 0, tot_unacked = 0, tot_survived = 0, tot_partial = 0, tot_snaps = 0;
-    int tot_torn = 0, recovery_kills = 0;
+    int tot_torn = 0, tot_torn_holes = 0, recovery_kills = 0;
     int64_t last_ready = 20;
     struct cut_stats cut = {0};
     int cycle;
@@ -1915,6 +1922,7 @@ static int run_cycles(void)
         last_ready = ready_ms;
         int torn = count_log("WAL tail was torn", log0);
         tot_torn += torn;
+        tot_torn_holes += count_log("valid frames follow it", log0);
         int incomplete = count_log("Removing incomplete snapshot", log0);
         struct cycle_stats cs = {0};
         if (!verify_all(ctl, cycle, &cs)) {
@@ -2004,6 +2012,7 @@ static int run_cycles(void)
             tot_survived += cs.survived;
             tot_partial += cs.split;
             tot_torn += count_log("WAL tail was torn", log0);
+            tot_torn_holes += count_log("valid frames follow it", log0);
             redisFree(ctl);
             int st = stop_server(20000);
             if (st < 0) fail("the server did not stop within 20 s of SIGTERM");
@@ -2022,10 +2031,10 @@ static int run_cycles(void)
     }
     printf("summary: %d cycles (fsync %s%s), %llu acknowledged commands in %llu batches, %llu snapshots; "
            "%llu commands unanswered at a kill, %llu of them survived (%llu came back in part); "
-           "%d torn WAL tails truncated; %d kills during recovery; ",
+           "%d torn WAL tails truncated (%d of them at a hole with valid records after it); %d kills during recovery; ",
            cycle - 1, O.fsync, O.power ? ", power loss" : "", (unsigned long long)tot_acked,
            (unsigned long long)tot_batches, (unsigned long long)tot_snaps, (unsigned long long)tot_unacked,
-           (unsigned long long)tot_survived, (unsigned long long)tot_partial, tot_torn, recovery_kills);
+           (unsigned long long)tot_survived, (unsigned long long)tot_partial, tot_torn, tot_torn_holes, recovery_kills);
     if (O.power)
         printf("power cuts: %d files cut back, %d kept unsynced bytes, %d zero tails, %d garbage tails, %d page holes, "
                "%d files vanished, %d renames undone, %d directories vanished; ",
@@ -2196,7 +2205,7 @@ static void usage(void)
             "                  [--conns N] [--keys N] [--readers N] [--min-ms N] [--max-ms N] [--keep] [--verbose]\n"
             "                  [--recovery-kills PERCENT] [--flip-fsync] [--allow-split] [--no-db-thread]\n"
             "                  [--everysec-window MS]\n"
-            "                  [--power-loss [--fsync-shim PATH] [--page-holes] [--strict-dirs]]\n"
+            "                  [--power-loss [--fsync-shim PATH] [--no-page-holes] [--strict-dirs]]\n"
             "                  [--fault write|fsync|create [--fault-n N] [--fault-errno EIO|ENOSPC] [--fault-partial]\n"
             "                   [--fault-drop] [--fault-shim PATH]]\n"
             "                  [--server-arg NAME VALUE]...\n");
@@ -2239,6 +2248,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--verbose")) O.verbose = true;
         else if (!strcmp(a, "--power-loss")) O.power = true;
         else if (!strcmp(a, "--page-holes")) O.page_holes = true;
+        else if (!strcmp(a, "--no-page-holes")) O.page_holes = false;
         else if (!strcmp(a, "--strict-dirs")) O.strict_dirs = true;
         else if (!strcmp(a, "--fsync-shim")) O.fsync_shim = NEXT();
         else if (!strcmp(a, "--fault")) O.fault_op = NEXT();

@@ -186,9 +186,16 @@ class Server:
 
 
 # ---- WAL layout ------------------------------------------------------------------
+# Format version 2: after the 32-byte header, frames back to back: records
+# (u32 payload length | u32 crc | u64 lsn | payload) and 24-byte batch marks
+# (u32 0xffffffff | u32 crc | u64 durable lsn | u64 next lsn), one at the
+# start of every batch's write, after a new segment's header and at a clean
+# shutdown.  Version 1 segments have records only.
 
 SEG_HEADER = 32
 REC_HEADER = 16
+MARK_LEN = 24
+MARK_TAG = 0xFFFFFFFF
 
 
 def wal_segments(datadir):
@@ -196,20 +203,71 @@ def wal_segments(datadir):
     return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".log") and len(f) == 24)
 
 
-def wal_records(path):
-    """[(offset, end, lsn)] of the records of one segment (stops at the first bad one)."""
+def wal_frames(path):
+    """[(kind, offset, end, lsn)] of the frames of one segment, kind "rec" or
+    "mark" (for a mark, lsn is its durable LSN); stops at the first frame
+    that does not parse (no CRC is checked)."""
     with open(path, "rb") as f:
         data = f.read()
     out = []
     off = SEG_HEADER
-    while off + REC_HEADER <= len(data):
+    while off + 4 <= len(data):
+        (plen,) = struct.unpack_from("<I", data, off)
+        if plen == MARK_TAG:
+            if off + MARK_LEN > len(data):
+                break
+            _, _, durable, _ = struct.unpack_from("<IIQQ", data, off)
+            out.append(("mark", off, off + MARK_LEN, durable))
+            off += MARK_LEN
+            continue
+        if off + REC_HEADER > len(data):
+            break
         plen, crc, lsn = struct.unpack_from("<IIQ", data, off)
         end = off + REC_HEADER + plen
         if plen < 28 or end > len(data):
             break
-        out.append((off, end, lsn))
+        out.append(("rec", off, end, lsn))
         off = end
     return out
+
+
+def crc32c(data, crc=0):
+    """CRC-32C (Castagnoli), as crc32c() in src/crc32c.c."""
+    crc ^= 0xFFFFFFFF
+    for b in data:
+        crc = _CRC_TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def _crc_table():
+    t = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        t.append(c)
+    return t
+
+
+_CRC_TABLE = _crc_table()
+
+
+def seg_header(first, version=2):
+    """A segment's 32-byte header."""
+    h = b"HOLDFWAL" + struct.pack("<IIQ", version, 0, first)
+    return h + struct.pack("<II", crc32c(h), 0)
+
+
+def mark(durable, nxt):
+    """A 24-byte batch mark."""
+    body = struct.pack("<QQ", durable, nxt)
+    return struct.pack("<II", MARK_TAG, crc32c(body)) + body
+
+
+def wal_records(path):
+    """[(offset, end, lsn)] of the records of one segment, batch marks left
+    out (stops at the first frame that does not parse)."""
+    return [(o, e, lsn) for (kind, o, e, lsn) in wal_frames(path) if kind == "rec"]
 
 
 class Reporter:

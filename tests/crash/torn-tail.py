@@ -1,20 +1,30 @@
 #!/usr/bin/env python3
-"""torn-tail.py — the WAL's tail torn at every byte, garbage after it, damage in
-the middle.
+"""torn-tail.py — the WAL's tail torn at every byte, garbage after it, holes in
+the unsynced tail, damage in the middle.
 
-A fresh server gets 20 SETs (each acknowledged) and is killed with SIGKILL.
+A fresh server gets 20 SETs (each acknowledged under appendfsync always, each
+its own batch: a batch mark, then the record) and is killed with SIGKILL.
 Then, each time on a fresh copy of that data dir:
-  * the last segment is cut at EVERY byte offset within its last 3 records:
-    the server must start, keep exactly the records before the cut, log the
-    truncation with the number of bytes dropped when the cut is mid-record (and
-    not log one on a record boundary), and leave the segment cut back to the
-    last whole record;
+  * the last segment is cut at EVERY byte offset within its last 3 records
+    (their batch marks included): the server must start, keep exactly the
+    records before the cut, log the truncation with the number of bytes
+    dropped when the cut is inside a frame (and not log one on a frame
+    boundary), and leave the segment cut back to the last whole frame;
   * after a whole record (the last 3 boundaries and the end) random garbage,
     zeros, or a record header that promises more than there is are appended:
     same expectations;
-  * a new segment holding only part of its header is a torn tail too;
-  * damage in the middle (a flipped byte in the first record or in record 10,
-    a bad segment header, a hole of zeros followed by valid records): the
+  * a new segment holding only part of its header, or a header and part of
+    its first mark, is a torn tail too;
+  * a hole in the UNSYNCED tail: 10 more SETs under appendfsync no (never
+    fsynced: every batch mark after them records LSN 20 as the durable
+    point), then records 23-25 zeroed with 26-30 intact (a page lost in
+    write-back, later pages written): the server must start with the first
+    22 records, truncate at record 23, say that no batch mark records it as
+    durable, and `holdfast-admin check` must report the same torn tail;
+  * damage in the middle (a flipped byte in the first record, in record 10 or
+    in a batch mark, a bad segment header, zeros over record 19 with record 20
+    intact — record 20's batch mark records 19 as durable — and the same hole
+    as above after a restart synced those records and wrote one more): the
     server must refuse to start (exit 1) naming the file and the offset, and
     `holdfast-admin check DIR` (if src/holdfast-admin exists) must report the
     same file and offset.
@@ -30,7 +40,28 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hfcrash import (Reporter, Server, SEG_HEADER, cleanup, find_admin, require_server, tempdir,  # noqa: E402
-                     wal_records, wal_segments)
+                     mark, seg_header, wal_frames, wal_records, wal_segments)
+
+
+def add_sets(server, src, dst, work, extra, prefix, n, keys, values, rep):
+    """Copies data dir src to dst, starts a server on it with extra, SETs n
+    keys prefix:01.. (each acknowledged, one at a time), kills it with
+    SIGKILL.  Returns False if the server did not start."""
+    shutil.copytree(src, dst)
+    srv = Server(server, dst, work, extra, name=os.path.basename(dst)).start()
+    c = srv.wait_ready()
+    if c is None:
+        print("FAIL: the server did not start on %s:\n%s" % (dst, srv.log()))
+        return False
+    for i in range(1, n + 1):
+        k = "%s:%02d" % (prefix, i)
+        v = ("value-%s%02d-" % (prefix, i)) + "y" * ((i * 5) % 17)
+        rep.ok(c.cmd("SET", k, v) == "OK", "SET %s" % k)
+        keys.append(k)
+        values[k] = v.encode()
+    c.close()
+    srv.kill9()
+    return True
 
 
 def main():
@@ -48,7 +79,8 @@ def main():
     work = tempdir("hf-torn-")
     rep = Reporter("torn-tail")
     print("torn-tail: seed %d, server %s, work dir %s" % (seed, server, work), flush=True)
-    extra = ["--snapshot-interval", "0", "--snapshot-wal-bytes", "0", "--appendfsync", "always"]
+    base_args = ["--snapshot-interval", "0", "--snapshot-wal-bytes", "0"]
+    extra = base_args + ["--appendfsync", "always"]
 
     base = os.path.join(work, "base")
     os.mkdir(base)
@@ -71,28 +103,47 @@ def main():
     seg = segs[-1]
     segname = os.path.basename(seg)
     recs = wal_records(seg)
+    frames = wal_frames(seg)
     size = os.path.getsize(seg)
-    if not rep.ok(len(recs) == a.records and recs[-1][1] == size,
-                  "the segment holds %d whole records and nothing else (found %d, size %d)" %
+    if not rep.ok(len(recs) == a.records and recs[-1][1] == size and frames[-1][2] == size,
+                  "the segment holds %d whole records (and their batch marks) and nothing else (found %d, size %d)" %
                   (a.records, len(recs), size)):
         cleanup(work, True)
         return 1
     ends = [SEG_HEADER] + [e for (_, e, _) in recs]     # ends[n] = offset after n records
-    with open(seg, "rb") as f:
-        pristine = f.read()
+    bounds = [SEG_HEADER] + [e for (_, _, e, _) in frames]   # every frame boundary
+    marks = {e: o for (kind, o, e, _) in frames if kind == "mark"}   # a mark's end -> its offset
 
     counts = {"starts": 0, "torn": 0, "refused": 0}
 
-    def fresh_copy():
+    def fresh_copy(src):
         d = os.path.join(work, "case")
         shutil.rmtree(d, ignore_errors=True)
-        shutil.copytree(base, d)
+        shutil.copytree(src, d)
         return d, os.path.join(d, "wal", segname)
 
-    def expect_start(name, mutate, n_expect, dropped):
-        """dropped: bytes the server must say it truncated (None: no truncation)."""
-        d, path = fresh_copy()
+    def admin_check(d):
+        admin = find_admin(server)
+        if not admin:
+            return None, ""
+        p = subprocess.run([admin, "check", d], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        return p.returncode, p.stdout.decode(errors="replace")
+
+    def expect_start(name, mutate, n_expect, dropped, src=base, cut_to=None, note=None, check=False):
+        """dropped: bytes the server must say it truncated (None: no truncation);
+        cut_to: the segment's size afterwards (default: the end of record n_expect);
+        note: text the truncation's log line must hold; check: holdfast-admin check
+        must report the same torn tail first."""
+        d, path = fresh_copy(src)
         mutate(d, path)
+        if check:
+            rc, out = admin_check(d)
+            if rc is not None:
+                m = re.search(r"^wal: torn tail: .* at offset (\d+); the server will truncate (\d+) bytes", out, re.M)
+                rep.ok(rc == 0 and m is not None and int(m.group(2)) == dropped and
+                       int(m.group(1)) == os.path.getsize(path) - dropped,
+                       "%s: holdfast-admin check must report a torn tail of %d bytes at offset %d (status %s):\n%s" %
+                       (name, dropped, os.path.getsize(path) - dropped, rc, out[-800:]))
         s = Server(server, d, work, extra, name="case").start()
         counts["starts"] += 1
         cl = s.wait_ready(30)
@@ -110,7 +161,7 @@ def main():
         rep.ok(not bad and replies[-1] == n_expect,
                "%s: expected exactly the first %d records, got DBSIZE %s, wrong keys %s" %
                (name, n_expect, replies[-1], bad[:5]))
-        m = re.search(r"WAL tail was torn \((.*)\): truncated (\d+) bytes", log)
+        m = re.search(r"WAL tail was torn \((.*)\): truncated (\d+) bytes(.*)", log)
         if dropped is None:
             rep.ok(m is None, "%s: no truncation expected, but the log says: %s" % (name, m and m.group(0)))
         else:
@@ -118,15 +169,18 @@ def main():
             rep.ok(m is not None and int(m.group(2)) == dropped,
                    "%s: expected a log line saying %d bytes were truncated, got: %s" %
                    (name, dropped, m.group(0) if m else "(none)"))
+            if note:
+                rep.ok(m is not None and note in m.group(3),
+                       "%s: the truncation's log line should say '%s': %s" % (name, note, m and m.group(0)))
+        want = ends[n_expect] if cut_to is None else cut_to
         if os.path.exists(path):
-            rep.ok(os.path.getsize(path) == ends[n_expect],
-                   "%s: the segment should be cut back to %d bytes, it has %d" %
-                   (name, ends[n_expect], os.path.getsize(path)))
+            rep.ok(os.path.getsize(path) == want,
+                   "%s: the segment should be cut back to %d bytes, it has %d" % (name, want, os.path.getsize(path)))
         if a.verbose:
             print("  ok: %s" % name, flush=True)
 
-    def expect_refusal(name, mutate, offset, file=segname):
-        d, path = fresh_copy()
+    def expect_refusal(name, mutate, offset, file=segname, src=base, note=None):
+        d, path = fresh_copy(src)
         mutate(d, path)
         s = Server(server, d, work, extra, name="case").start()
         counts["starts"] += 1
@@ -141,13 +195,13 @@ def main():
         where = "offset %d" % offset
         rep.ok(file in log and where in log,
                "%s: the refusal must name %s and '%s'; the server said:\n%s" % (name, file, where, log[-800:]))
-        admin = find_admin(server)
-        if admin:
-            p = subprocess.run([admin, "check", d], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
-            out = p.stdout.decode(errors="replace")
-            rep.ok(p.returncode != 0 and file in out and where in out,
+        if note:
+            rep.ok(note in log, "%s: the server's log should say '%s':\n%s" % (name, note, log[-800:]))
+        rc, out = admin_check(d)
+        if rc is not None:
+            rep.ok(rc != 0 and file in out and where in out,
                    "%s: holdfast-admin check must fail naming %s and '%s' (status %d):\n%s" %
-                   (name, file, where, p.returncode, out[-800:]))
+                   (name, file, where, rc, out[-800:]))
         if a.verbose:
             print("  ok: %s" % name, flush=True)
 
@@ -156,11 +210,12 @@ def main():
             os.truncate(path, o)
         return m
 
-    # 1. every byte offset within the last records
-    first = recs[-a.last][0]
+    # 1. every byte offset within the last records and their batch marks
+    first = max(b for b in bounds if b <= recs[-a.last][0] and b not in marks)
     for o in range(first, size + 1):
         n = max(i for i in range(len(ends)) if ends[i] <= o)
-        expect_start("cut at %d" % o, truncate_to(o), n, None if o == ends[n] else o - ends[n])
+        b = max(x for x in bounds if x <= o)
+        expect_start("cut at %d" % o, truncate_to(o), n, None if o == b else o - b, cut_to=b)
     print("torn-tail: cut at each of the %d offsets %d..%d: %s" %
           (size + 1 - first, first, size, "ok" if not rep.failed else "FAILED"), flush=True)
     f0 = rep.failed
@@ -179,6 +234,8 @@ def main():
                       struct.pack("<IIQ", 100, 0x12345678, nxt) + bytes(rng.randrange(256) for _ in range(40))))
         tails.append(("a whole record with a bad CRC",
                       struct.pack("<IIQ", 40, 0xdeadbeef, nxt) + bytes(rng.randrange(256) for _ in range(40))))
+        tails.append(("a batch mark with a bad CRC",
+                      struct.pack("<IIQQ", 0xFFFFFFFF, 0x12345678, nxt - 1, nxt)))
         for what, tail in tails:
             def m(d, path, b=b, tail=tail):
                 os.truncate(path, b)
@@ -189,19 +246,50 @@ def main():
           ("ok" if rep.failed == f0 else "FAILED"), flush=True)
     f0 = rep.failed
 
-    # 3. a segment whose header never became durable
+    # 3. a segment whose creation never became durable
     nxt = recs[-1][2] + 1
-    hdr = bytearray(32)
-    hdr[0:8] = b"HOLDFWAL"
-    for ln in (0, 10, 31):
+    hdr = seg_header(nxt) + mark(recs[-1][2], nxt)
+    for ln in (0, 10, 31, 32 + 10):
         def m(d, path, ln=ln):
             with open(os.path.join(d, "wal", "%020d.log" % nxt), "wb") as f:
-                f.write(bytes(hdr[:ln]))
-        expect_start("a new segment with %d bytes of header" % ln, m, a.records, ln if ln else 0)
+                f.write(hdr[:ln])
+        expect_start("a new segment with %d bytes of its header and first mark" % ln, m, a.records,
+                     ln - SEG_HEADER if ln > SEG_HEADER else ln, cut_to=size)
     print("torn-tail: a torn segment header: %s" % ("ok" if rep.failed == f0 else "FAILED"), flush=True)
     f0 = rep.failed
 
-    # 4. damage in the middle: refuse to start
+    # 4. holes in the unsynced tail: start, cut at the hole
+    more = 10
+    nosync = os.path.join(work, "nosync")
+    if not add_sets(server, base, nosync, work, base_args + ["--appendfsync", "no"], "u", more, keys, values, rep):
+        cleanup(work, True)
+        return 1
+    recs2 = wal_records(os.path.join(nosync, "wal", segname))
+    size2 = os.path.getsize(os.path.join(nosync, "wal", segname))
+    if rep.ok(len(recs2) == a.records + more and recs2[-1][1] == size2,
+              "after %d SETs under appendfsync no the segment holds %d records (found %d)" %
+              (more, a.records + more, len(recs2))):
+        h0, h1 = recs2[a.records + 2][0], recs2[a.records + 4][1]   # records 23..25, marks between them
+
+        def zero_hole(d, path):
+            with open(path, "r+b") as f:
+                f.seek(h0)
+                f.write(bytes(h1 - h0))
+        expect_start("zeros over records %d-%d in the unsynced tail, records %d-%d intact after them" %
+                     (a.records + 3, a.records + 5, a.records + 6, a.records + more),
+                     zero_hole, a.records + 2, size2 - h0, src=nosync, cut_to=h0,
+                     note="no batch mark after it records LSN %d as durable" % (a.records + 3), check=True)
+
+        # the same hole once a restart synced those records and wrote one more
+        synced = os.path.join(work, "synced")
+        if add_sets(server, nosync, synced, work, extra, "v", 1, keys, values, rep):
+            expect_refusal("the same zeros after a restart synced records %d-%d" % (a.records + 3, a.records + 5),
+                           zero_hole, h0, src=synced, note="LSN %d had been made durable" % (a.records + 3))
+    print("torn-tail: a hole in the unsynced tail cut off, the same hole once synced refused: %s" %
+          ("ok" if rep.failed == f0 else "FAILED"), flush=True)
+    f0 = rep.failed
+
+    # 5. damage in the middle: refuse to start
     def flip(at):
         def m(d, path):
             with open(path, "r+b") as f:
@@ -215,6 +303,9 @@ def main():
     expect_refusal("a flipped byte in the first record's length", flip(r1[0]), r1[0])
     expect_refusal("a flipped byte in the first record's LSN", flip(r1[0] + 9), r1[0])
     expect_refusal("a flipped byte in record 10", flip(r10[0] + 17), r10[0])
+    mark10 = marks.get(r10[0])
+    if rep.ok(mark10 is not None, "record 10 should follow its batch mark"):
+        expect_refusal("a flipped byte in record 10's batch mark", flip(mark10 + 12), mark10)
     expect_refusal("a flipped byte in the segment header", flip(3), 0)
 
     def hole(d, path):
@@ -222,8 +313,8 @@ def main():
         with open(path, "r+b") as f:
             f.seek(recs[-2][0])
             f.write(bytes(recs[-2][1] - recs[-2][0]))
-    expect_refusal("zeros over record %d with record %d intact after them" % (len(recs) - 1, len(recs)),
-                   hole, recs[-2][0])
+    expect_refusal("zeros over record %d with record %d intact after them (its batch mark records %d as durable)" %
+                   (len(recs) - 1, len(recs), len(recs) - 1), hole, recs[-2][0])
     print("torn-tail: damage in the middle refused%s: %s" %
           (" (holdfast-admin check too)" if find_admin(server) else " (no holdfast-admin binary: its check skipped)",
            "ok" if rep.failed == f0 else "FAILED"), flush=True)

@@ -7,7 +7,6 @@
 //                                 restart tests need it (they skip without it)
 //   HF_CLIENTS_SERVER_SH          path of server.sh (default ../../server.sh)
 
-const net = require('node:net');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { execFile } = require('node:child_process');
@@ -18,36 +17,6 @@ const STATE = process.env.HF_CLIENTS_STATE || '';
 const SERVER_SH = process.env.HF_CLIENTS_SERVER_SH ||
     path.join(__dirname, '..', '..', 'server.sh');
 const RUN_ID = crypto.randomBytes(4).toString('hex');
-
-function encode(args) {
-    let out = `*${args.length}\r\n`;
-    for (const a of args) {
-        const b = Buffer.from(String(a));
-        out += `$${b.length}\r\n${b.toString('latin1')}\r\n`;
-    }
-    return Buffer.from(out, 'latin1');
-}
-
-// Send one command on a throw-away socket; resolve to the server's
-// "unknown command" error text, or null if the server knows the command.
-function probeUnknown(...args) {
-    return new Promise((resolve, reject) => {
-        const sock = net.createConnection({ host: HOST, port: PORT });
-        let buf = '';
-        const timer = setTimeout(() => { sock.destroy(); reject(new Error('probe timed out')); }, 5000);
-        sock.on('connect', () => sock.write(encode(args)));
-        sock.on('data', (d) => {
-            buf += d.toString('latin1');
-            const nl = buf.indexOf('\r\n');
-            if (nl < 0) return;
-            clearTimeout(timer);
-            sock.destroy();
-            const line = buf.slice(0, nl);
-            resolve(line.startsWith('-') && /unknown command/i.test(line) ? line.slice(1) : null);
-        });
-        sock.on('error', (e) => { clearTimeout(timer); reject(e); });
-    });
-}
 
 // kill -TERM the server, start it again on the same dir and port; resolves
 // once the new one answers PING with PONG.  Asynchronous, so that the
@@ -68,6 +37,26 @@ function serverPid(infoText) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Poll the (async) predicate every 10 ms until it is true; throw after
+// timeoutMs, naming what was awaited.
+async function waitFor(pred, what, timeoutMs = 10000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await pred())) {
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+        await sleep(10);
+    }
+}
+
+// How many connections in a CLIENT LIST text are named namePrefix... and
+// blocked (flags=b): a producer pushes once its consumers wait.
+function countBlocked(clientListText, namePrefix) {
+    return clientListText.split('\n').filter((line) => {
+        const name = /(?:^| )name=(\S*)/.exec(line);
+        const flags = /(?:^| )flags=(\S*)/.exec(line);
+        return name && flags && name[1].startsWith(namePrefix) && flags[1].includes('b');
+    }).length;
+}
+
 module.exports = {
-    HOST, PORT, STATE, RUN_ID, probeUnknown, restartServer, serverPid, sleep,
+    HOST, PORT, STATE, RUN_ID, restartServer, serverPid, sleep, waitFor, countBlocked,
 };

@@ -8,10 +8,9 @@
 # 2000 commands of the string and keyspace families (seeds 1 and 2 in RESP2,
 # seed 3 in RESP3).  See diff.py for details and for how to replay a failure.
 #
-# The data types (hash list set zset bitmap sort multi types) are checked
-# only with HF_DIFF_TYPES=1: their case files, and a random stream of 1500
-# steps per family in RESP2 and another in RESP3.  Off by default until
-# holdfast has the types.
+# The data types (hash list set zset bitmap sort multi types): their case
+# files, and a random stream of 1500 steps per family in RESP2 and another
+# in RESP3.  HF_DIFF_TYPES=0 leaves them out (strings and keyspace only).
 #
 # holdfast-server is taken from $HOLDFAST_SERVER, else
 # $abs_top_builddir/src/holdfast-server, else the usual relative places.
@@ -56,7 +55,7 @@ fi
 # Data types: streams with seeds 11, 12, ... (RESP2 odd, RESP3 even), or skip
 # their case files.
 type_opts=
-if [ "${HF_DIFF_TYPES:-0}" = 1 ]; then
+if [ "${HF_DIFF_TYPES:-1}" = 1 ]; then
     seed=11
     for fam in hash list set zset bitmap sort multi; do
         type_opts="$type_opts --stream $fam:1500:$seed --stream $fam:1500:$((seed + 1)):resp3"

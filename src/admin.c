@@ -476,6 +476,7 @@ struct wal_scan {
     int end;                    /* WAL_READ_END, _TORN or _CORRUPT */
     char where[2100];           /* wal_reader_error() when not END */
     char file[1200];
+    char note[600];             /* wal_reader_note(): why torn or corrupt */
     uint64_t offset, torn_bytes;
 };
 
@@ -485,6 +486,7 @@ static void wal_scan_end(wal_reader *rd, int rc, struct wal_scan *ws)
     if (rc == WAL_READ_END) return;
     snprintf(ws->where, sizeof ws->where, "%s", wal_reader_error(rd));
     snprintf(ws->file, sizeof ws->file, "%s", wal_reader_file(rd));
+    snprintf(ws->note, sizeof ws->note, "%s", wal_reader_note(rd));
     ws->offset = wal_reader_offset(rd);
     struct stat st;
     /* what wal_reader_truncate_tail() would drop: the rest of the file */
@@ -1356,6 +1358,7 @@ static int cmd_check(const struct opts *o)
         if (ws.end == WAL_READ_CORRUPT) {
             fprintf(std_out, "wal: DAMAGED: %s\n", ws.where);
             fprintf(std_out, "wal: the server refuses to start: %s, offset %llu\n", ws.file, (unsigned long long)ws.offset);
+            if (ws.note[0]) fprintf(std_out, "wal: %s\n", ws.note);
             problems++;
         } else {
             fprintf(std_out, "wal: %d segments, %llu records", ws.nsegs, (unsigned long long)ws.records);
@@ -1365,6 +1368,7 @@ static int cmd_check(const struct opts *o)
             if (ws.end == WAL_READ_TORN) {
                 fprintf(std_out, "wal: torn tail: %s; the server will truncate %llu bytes there at its next start\n",
                         ws.where, (unsigned long long)ws.torn_bytes);
+                if (ws.note[0]) fprintf(std_out, "wal: %s\n", ws.note);
                 torn = 1;
             }
         }

@@ -395,6 +395,57 @@ uint32_t lp_find(const lp *l, uint32_t pos, const char *p, size_t n, unsigned sk
     return LP_NONE;
 }
 
+/* memcmp(a, b, n) == 0, without a library call for the few bytes a
+ * field usually has (most compares end at the first byte or two). */
+static inline bool bytes_eq(const unsigned char *a, const unsigned char *b, size_t n)
+{
+    if (n > 16) return memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
+/* True if the n bytes at s begin with head (first byte under mask0) and
+ * then body. */
+static inline bool has_prefix(const unsigned char *s, size_t n, const unsigned char *head,
+                              size_t hn, unsigned char mask0, const char *body, size_t bn)
+{
+    if (n < hn + bn || ((s[0] ^ head[0]) & mask0)) return false;
+    return bytes_eq(s + 1, head + 1, hn - 1) &&
+           bytes_eq(s + hn, (const unsigned char *)body, bn);
+}
+
+uint32_t lp_find_prefix(const lp *l, uint32_t pos, const unsigned char *head, size_t hn,
+                        unsigned char mask0, const char *body, size_t bn)
+{
+    if (pos == LP_NONE || hn == 0) return pos;
+    size_t total = total_of(l);
+    size_t off = pos;
+    while (off < total) {
+        const unsigned char *e = l + off;
+        unsigned c = e[0];
+        if ((c & 0xC0) == 0x80) {
+            /* the common case: a short string */
+            size_t len = c & 0x3F;
+            if (has_prefix(e + 1, len, head, hn, mask0, body, bn)) return (uint32_t)off;
+            off += 1 + len + 1;   /* 1 + len < 128: one back byte */
+            continue;
+        }
+        dec d;
+        decode(e, &d);
+        if (d.is_int) {
+            char buf[24];
+            size_t n = (size_t)hf_ll2str(buf, d.v);
+            if (has_prefix((const unsigned char *)buf, n, head, hn, mask0, body, bn))
+                return (uint32_t)off;
+        } else if (has_prefix(d.s, d.n, head, hn, mask0, body, bn)) {
+            return (uint32_t)off;
+        }
+        off += d.L + (size_t)back_size(d.L);
+    }
+    return LP_NONE;
+}
+
 /* ---- changing ------------------------------------------------------------- */
 
 static void check_size(size_t total)

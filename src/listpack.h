@@ -1,8 +1,8 @@
 /* listpack.h — a packed sequence of entries in one allocation.
  *
  * The compact encoding of small collections (Redis calls it "listpack"):
- * hashes (field, value, field, value ...), lists, and sorted sets (member,
- * score, ...) keep their elements in one block so that a 10-element
+ * hashes (one entry per field/value pair, see t_hash.c), lists, and sorted
+ * sets (one entry per member, see zset.c) keep their elements in one block so that a 10-element
  * collection costs a few dozen bytes of overhead, not one allocation per
  * element.  An entry holds a byte string; a string that is a canonical
  * integer (hf_str2ll accepts it) is stored as an integer in 1-9 bytes.
@@ -60,6 +60,16 @@ bool lp_get_double(const lp *l, uint32_t pos, double *out);
  * (skip + 1)-th entry (skip = 1 searches the fields of a field/value
  * sequence).  LP_NONE if none. */
 uint32_t lp_find(const lp *l, uint32_t pos, const char *p, size_t n, unsigned skip);
+
+/* Finds the first entry from pos on whose bytes begin with head (hn >= 1
+ * bytes) followed by body (bn bytes, may be 0), comparing the first byte
+ * under mask0 only (its other bits may differ: a caller can keep flags
+ * there).  An integer entry compares by its decimal form.  For entries
+ * that pack several things into one string (a hash keeps field and value
+ * in one entry): the lookup reads no entry out and copies nothing.
+ * LP_NONE if none. */
+uint32_t lp_find_prefix(const lp *l, uint32_t pos, const unsigned char *head, size_t hn,
+                        unsigned char mask0, const char *body, size_t bn);
 
 /* Adding: append at the end, prepend at the start, insert before or after
  * the entry at pos.  Returns the position of the new entry. */

@@ -2,10 +2,11 @@
  * of every type, and the commands HSET HSETNX HMSET HGET HMGET HGETALL HDEL
  * HLEN HEXISTS HKEYS HVALS HSTRLEN HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN.
  *
- * Encodings, as Redis 7.0 keeps them:
- *   listpack   field, value, field, value ... in one listpack block, in
- *              insertion order (new fields are appended; an update replaces
- *              the value where it is).  Every hash starts here.
+ * Encodings, named and converted as Redis 7.0 does:
+ *   listpack   one listpack entry per field/value pair (Redis uses two;
+ *              the layout is described with the code below), in insertion
+ *              order (new fields are appended; an update rewrites the pair
+ *              where it is).  Every hash starts here.
  *   hashtable  a cdict (field -> value), once the hash has more than
  *              hash-max-listpack-entries fields, or a field or value longer
  *              than hash-max-listpack-value bytes was going to be stored.
@@ -67,11 +68,192 @@ static inline size_t max_lp_value(void)
     return v < 0 ? 0 : (size_t)v;
 }
 
+/* ---- the listpack encoding: one entry per pair ------------------------------
+ *
+ * Redis keeps a field and its value as two listpack entries, each with its
+ * own head and back length.  Here a pair is ONE entry:
+ *
+ *   entry = hdr | field | value
+ *   hdr   = X as a LEB128 varint (low 7 bits first, bit 7: more follow),
+ *           X = t << 1 | vint, so vint is bit 0 of the entry's first byte
+ *   t     0..8   the field is a canonical integer (one hf_str2ll accepts),
+ *                stored in t bytes, little-endian two's complement, the
+ *                fewest that hold it (0 takes none)
+ *         >= 9   the field is the t - 9 bytes that follow, as given
+ *   value        the rest of the entry: if vint, a canonical integer in
+ *                0..8 bytes (same form); else the value's bytes as given
+ *
+ * Both forms are functions of the bytes alone, so two fields are equal
+ * exactly when their entries agree up to the end of the field, vint
+ * aside: a lookup encodes the needle once and compares each entry's
+ * prefix in place (lp_find_prefix with the vint bit masked out).  hdr says
+ * how long the field part is, so no field's prefix is the start of
+ * another field's entry.  Fields of up to 54 bytes take a one-byte hdr.
+ * A 2-byte field with a 5-byte value costs 10 bytes (Redis: 11), and
+ * integers, fields or values, cost their binary size.
+ *
+ * The listpack itself stores an entry whose bytes happen to spell a
+ * canonical integer as an integer (possible: a non-canonical 15..19 digit
+ * field such as "000..." with a short digit value); lp_get_str gives the
+ * same bytes back, so every read goes through it with a scratch. */
+
+#define STR_T 9                 /* t of an empty string field */
+#define VINT_MASK 0xFE          /* the first byte without the vint bit */
+#define VARINT_MAX 10           /* bytes of a 64-bit LEB128 varint */
+
+/* Writes v in the fewest little-endian two's complement bytes (none for
+ * 0); returns how many. */
+static size_t int_put(unsigned char *out, long long v)
+{
+    size_t k = 0;
+    if (v != 0) {
+        k = 1;
+        while (k < 8 && (v < -(1LL << (8 * k - 1)) || v >= (1LL << (8 * k - 1)))) k++;
+    }
+    for (size_t i = 0; i < k; i++) out[i] = (unsigned char)((unsigned long long)v >> (8 * i));
+    return k;
+}
+
+static long long int_get(const unsigned char *p, size_t k)
+{
+    uint64_t u = 0;
+    if (k == 0) return 0;
+    for (size_t i = k; i-- > 0;) u = u << 8 | p[i];
+    if (k < 8 && (u >> (8 * k - 1)) & 1) u |= ~0ULL << (8 * k);    /* sign-extend */
+    return (long long)u;
+}
+
+static size_t varint_put(unsigned char *out, uint64_t x)
+{
+    size_t n = 0;
+    for (; x >= 0x80; x >>= 7) out[n++] = (unsigned char)(x | 0x80);
+    out[n++] = (unsigned char)x;
+    return n;
+}
+
+/* A field in its stored form, vint 0: head = hdr (and the integer's bytes
+ * for an integer field), body = a string field's own bytes. */
+typedef struct fkey {
+    unsigned char head[VARINT_MAX + 8];
+    size_t hn;
+    const char *body;
+    size_t bn;
+} fkey;
+
+static void fkey_make(fkey *k, const char *f, size_t fn)
+{
+    long long v;
+    if (hf_str2ll(f, fn, &v)) {
+        unsigned char b[8];
+        size_t n = int_put(b, v);
+        k->hn = varint_put(k->head, (uint64_t)n << 1);
+        memcpy(k->head + k->hn, b, n);
+        k->hn += n;
+        k->body = NULL;
+        k->bn = 0;
+    } else {
+        k->hn = varint_put(k->head, ((uint64_t)fn + STR_T) << 1);
+        k->body = f;
+        k->bn = fn;
+    }
+}
+
+/* The position of field k's entry, LP_NONE if absent. */
+static inline uint32_t pair_find(const lp *l, const fkey *k)
+{
+    return lp_find_prefix(l, lp_first(l), k->head, k->hn, VINT_MASK, k->body, k->bn);
+}
+
+/* The entry for field k and value (v, vn): in buf (cap bytes) when it
+ * fits, else in *heap, which the caller frees.  Sets *len. */
+static const char *pair_entry(const fkey *k, const char *v, size_t vn, char *buf, size_t cap,
+                              char **heap, size_t *len)
+{
+    long long iv;
+    unsigned char ib[8];
+    bool vint = hf_str2ll(v, vn, &iv);
+    size_t in = vint ? int_put(ib, iv) : vn;
+    size_t n = k->hn + k->bn + in;
+    unsigned char *e = (unsigned char *)(n <= cap ? buf : (*heap = hf_malloc(n)));
+    memcpy(e, k->head, k->hn);
+    e[0] |= (unsigned char)vint;
+    if (k->bn) memcpy(e + k->hn, k->body, k->bn);
+    if (in) memcpy(e + k->hn + k->bn, vint ? (const char *)ib : v, in);
+    *len = n;
+    return (const char *)e;
+}
+
+/* Appends (replace == LP_NONE) or rewrites the pair (f, v). */
+static void pair_store(lp **l, uint32_t replace, const fkey *k, const char *v, size_t vn)
+{
+    char buf[256], *heap = NULL;
+    size_t len;
+    const char *e = pair_entry(k, v, vn, buf, sizeof buf, &heap, &len);
+    if (replace == LP_NONE) lp_append(l, e, len);
+    else lp_replace(l, replace, e, len);
+    hf_free(heap);
+}
+
+/* A pair read back (from either encoding): field and value as bytes, the
+ * integers written out in the scratch; vint/vi tell a listpack integer
+ * value (HINCRBY reads it without parsing).  The bytes stay valid while
+ * the hpair lives and the hash does not change. */
+typedef struct hpair {
+    const char *f, *v;
+    size_t fn, vn;
+    long long vi;
+    bool vint;
+    bool vtmp;                      /* v is in es or vs */
+    char es[24], fs[24], vs[24];    /* entry, field, value as text */
+} hpair;
+
+/* Reads the pair at pos (trusted: this file wrote it; the bounds are
+ * still kept).  Without text, an integer value is left in vi only (v is
+ * NULL): HINCRBY and existence checks need no decimal form. */
+static void pair_read(const lp *l, uint32_t pos, hpair *p, bool text)
+{
+    size_t n;
+    const unsigned char *s = (const unsigned char *)lp_get_str(l, pos, p->es, &n);
+    const unsigned char *end = s + n;
+    bool tmp = (const char *)s == p->es;
+    uint64_t x = 0;
+    for (int sh = 0; s < end && sh < 64; sh += 7) {
+        unsigned c = *s++;
+        x |= (uint64_t)(c & 0x7F) << sh;
+        if (!(c & 0x80)) break;
+    }
+    uint64_t t = x >> 1;
+    size_t left = (size_t)(end - s);
+    p->vint = x & 1;
+    if (t < STR_T) {
+        size_t k = t < left ? (size_t)t : left;
+        p->fn = (size_t)hf_ll2str(p->fs, int_get(s, k));
+        p->f = p->fs;
+        s += k;
+    } else {
+        p->fn = t - STR_T < left ? (size_t)(t - STR_T) : left;
+        p->f = (const char *)s;
+        s += p->fn;
+    }
+    left = (size_t)(end - s);
+    if (p->vint) {
+        p->vi = int_get(s, left < 8 ? left : 8);
+        p->vn = text ? (size_t)hf_ll2str(p->vs, p->vi) : 0;
+        p->v = text ? p->vs : NULL;
+        p->vtmp = true;
+    } else {
+        p->vi = 0;
+        p->v = (const char *)s;
+        p->vn = left;
+        p->vtmp = tmp;
+    }
+}
+
 /* ---- encodings ------------------------------------------------------------- */
 
 size_t hash_len(const hobj *o)
 {
-    return o->enc == ENC_LISTPACK ? lp_count(o->u.ptr) / 2 : cd_size(o->u.ptr);
+    return o->enc == ENC_LISTPACK ? lp_count(o->u.ptr) : cd_size(o->u.ptr);
 }
 
 /* Rewrites a listpack hash as a hashtable, keeping every field. */
@@ -79,17 +261,12 @@ static void convert_to_ht(hobj *o)
 {
     lp *l = o->u.ptr;
     cdict *d = cd_new();
-    cd_expand(d, lp_count(l) / 2);
-    char fs[24], vs[24];
-    uint32_t p = lp_first(l);
-    while (p != LP_NONE) {
-        size_t fn, vn;
-        const char *f = lp_get_str(l, p, fs, &fn);
-        p = lp_next(l, p);
-        const char *v = lp_get_str(l, p, vs, &vn);
-        p = lp_next(l, p);
-        cdentry *e = cd_add(d, f, fn, NULL);
-        cd_set_val(d, &e, v, vn);
+    cd_expand(d, lp_count(l));
+    for (uint32_t p = lp_first(l); p != LP_NONE; p = lp_next(l, p)) {
+        hpair hp;
+        pair_read(l, p, &hp, true);
+        cdentry *e = cd_add(d, hp.f, hp.fn, NULL);
+        cd_set_val(d, &e, hp.v, hp.vn);
     }
     lp_free(l);
     o->u.ptr = d;
@@ -112,39 +289,33 @@ static void try_convert(hobj *o, const hf_arg *argv, int first, int last)
     if (lp_bytes(o->u.ptr) + sum > LP_SAFETY_SIZE) convert_to_ht(o);
 }
 
-/* Looks field f up: its value as bytes (out->p, out->n) or, for an integer
- * in a listpack, out->is_int and out->v.  False if the field is missing. */
-static bool field_lookup(const hobj *o, const char *f, size_t fn, lpval *out)
+/* Looks field f up; false if it is missing.  out->v/vn are the value's
+ * bytes (out->vint and out->vi tell a listpack integer, whose bytes are
+ * only written out with text); out->f is not set. */
+static bool field_lookup(const hobj *o, const char *f, size_t fn, hpair *out, bool text)
 {
     if (o->enc == ENC_LISTPACK) {
         const lp *l = o->u.ptr;
-        uint32_t p = lp_find(l, lp_first(l), f, fn, 1);
+        fkey k;
+        fkey_make(&k, f, fn);
+        uint32_t p = pair_find(l, &k);
         if (p == LP_NONE) return false;
-        lp_get(l, lp_next(l, p), out);
+        pair_read(l, p, out, text);
         return true;
     }
     cdentry *e = cd_find(o->u.ptr, f, fn);
     if (!e) return false;
-    out->p = cd_val(e, &out->n);
-    out->is_int = false;
-    out->v = 0;
+    out->v = cd_val(e, &out->vn);
+    out->vint = false;
+    out->vtmp = false;
+    out->vi = 0;
     return true;
 }
 
-/* The bytes of a looked-up value (integers written into scratch, >= 24). */
-static inline const char *val_str(const lpval *v, char *scratch, size_t *n)
-{
-    if (!v->is_int) {
-        *n = v->n;
-        return v->p;
-    }
-    *n = (size_t)hf_ll2str(scratch, v->v);
-    return scratch;
-}
-
 /* hashTypeSet: sets f to v and returns true if f already existed.  A
- * listpack hash converts first if f or v is too long for it, and after an
- * insert that takes it past hash-max-listpack-entries. */
+ * listpack hash converts first if f or v is too long for it, and after the
+ * store if it has more than hash-max-listpack-entries fields (an update
+ * too: the limit may have been lowered since the hash grew). */
 static bool field_set(hobj *o, const char *f, size_t fn, const char *v, size_t vn)
 {
     if (o->enc == ENC_LISTPACK) {
@@ -153,17 +324,13 @@ static bool field_set(hobj *o, const char *f, size_t fn, const char *v, size_t v
     }
     if (o->enc == ENC_LISTPACK) {
         lp *l = o->u.ptr;
-        uint32_t p = lp_find(l, lp_first(l), f, fn, 1);
-        if (p != LP_NONE) {
-            lp_replace(&l, lp_next(l, p), v, vn);
-            o->u.ptr = l;
-            return true;
-        }
-        lp_append(&l, f, fn);
-        lp_append(&l, v, vn);
+        fkey k;
+        fkey_make(&k, f, fn);
+        uint32_t p = pair_find(l, &k);
+        pair_store(&l, p, &k, v, vn);
         o->u.ptr = l;
-        if (lp_count(l) / 2 > max_lp_entries()) convert_to_ht(o);
-        return false;
+        if (lp_count(l) > max_lp_entries()) convert_to_ht(o);
+        return p != LP_NONE;
     }
     cdict *d = o->u.ptr;
     bool added;
@@ -177,9 +344,11 @@ static bool field_del(hobj *o, const char *f, size_t fn)
 {
     if (o->enc == ENC_LISTPACK) {
         lp *l = o->u.ptr;
-        uint32_t p = lp_find(l, lp_first(l), f, fn, 1);
+        fkey k;
+        fkey_make(&k, f, fn);
+        uint32_t p = pair_find(l, &k);
         if (p == LP_NONE) return false;
-        lp_delete(&l, p, 2);
+        lp_delete(&l, p, 1);
         o->u.ptr = l;
         return true;
     }
@@ -192,9 +361,9 @@ static bool field_del(hobj *o, const char *f, size_t fn)
  * order for a hashtable (which must not change until hi_done()). */
 typedef struct hiter {
     const hobj *o;
-    uint32_t pos;           /* listpack: the next field */
+    uint32_t pos;           /* listpack: the next pair */
     cditer it;
-    char fs[24], vs[24];    /* listpack integers as text */
+    hpair hp;               /* the listpack pair last read */
 } hiter;
 
 static void hi_init(hiter *h, const hobj *o)
@@ -210,10 +379,12 @@ static bool hi_next(hiter *h, const char **f, size_t *fn, const char **v, size_t
     if (h->o->enc == ENC_LISTPACK) {
         const lp *l = h->o->u.ptr;
         if (h->pos == LP_NONE) return false;
-        *f = lp_get_str(l, h->pos, h->fs, fn);
-        uint32_t vp = lp_next(l, h->pos);
-        *v = lp_get_str(l, vp, h->vs, vn);
-        h->pos = lp_next(l, vp);
+        pair_read(l, h->pos, &h->hp, true);
+        *f = h->hp.f;
+        *fn = h->hp.fn;
+        *v = h->hp.v;
+        *vn = h->hp.vn;
+        h->pos = lp_next(l, h->pos);
         return true;
     }
     cdentry *e = cd_iter_next(&h->it);
@@ -306,16 +477,17 @@ static hobj *build_hash(const char *q, const char *end, uint32_t count, bool ht)
             continue;
         }
         lp *l = o->u.ptr;
+        fkey k;
+        fkey_make(&k, f, fn);
         if (seen) {
             bool added;
             cd_add(seen, f, fn, &added);
             ok = added;
         } else {
-            ok = lp_find(l, lp_first(l), f, fn, 1) == LP_NONE;
+            ok = pair_find(l, &k) == LP_NONE;
         }
         if (!ok) break;
-        lp_append(&l, f, fn);
-        lp_append(&l, v, vn);
+        pair_store(&l, LP_NONE, &k, v, vn);
         o->u.ptr = l;
     }
     if (seen) cd_free(seen);
@@ -351,9 +523,16 @@ hobj *hash_deserialize(const char *p, size_t n)
 
 const char *hash_get(const hobj *o, const char *f, size_t fn, char *scratch, size_t *vn)
 {
-    lpval v;
-    if (!field_lookup(o, f, fn, &v)) return NULL;
-    return val_str(&v, scratch, vn);
+    hpair v;
+    if (!field_lookup(o, f, fn, &v, true)) return NULL;
+    /* the bytes may be in v's own scratch: copy the (short) text out */
+    if (v.vtmp) {
+        memcpy(scratch, v.v, v.vn);
+        *vn = v.vn;
+        return scratch;
+    }
+    *vn = v.vn;
+    return v.v;
 }
 
 void hash_set(hobj *o, const char *f, size_t fn, const char *v, size_t vn)
@@ -458,10 +637,10 @@ static void cmd_hsetnx(client *c)
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
     hobj *o = hash_for_write(c, &k);
-    lpval old;
+    hpair old;
     if (!o) {
         /* WRONGTYPE replied */
-    } else if (field_lookup(o, f->p, f->n, &old)) {
+    } else if (field_lookup(o, f->p, f->n, &old, false)) {
         reply_int(c, 0);
     } else {
         try_convert(o, c->argv, 2, 3);
@@ -482,16 +661,13 @@ static void cmd_hget(client *c)
     ks_lock(k.s);
     bool wrong;
     hobj *o = hash_for_read(c, &k, &wrong);
-    lpval v;
+    hpair v;
     if (wrong) {
         /* replied */
-    } else if (!o || !field_lookup(o, c->argv[2].p, c->argv[2].n, &v)) {
+    } else if (!o || !field_lookup(o, c->argv[2].p, c->argv[2].n, &v, true)) {
         reply_null(c);
     } else {
-        char scratch[24];
-        size_t n;
-        const char *p = val_str(&v, scratch, &n);
-        reply_bulk(c, p, n);
+        reply_bulk(c, v.v, v.vn);
     }
     ks_unlock(k.s);
 }
@@ -506,15 +682,12 @@ static void cmd_hmget(client *c)
     if (!wrong) {
         reply_array(c, c->argc - 2);
         for (int i = 2; i < c->argc; i++) {
-            lpval v;
-            if (!o || !field_lookup(o, c->argv[i].p, c->argv[i].n, &v)) {
+            hpair v;
+            if (!o || !field_lookup(o, c->argv[i].p, c->argv[i].n, &v, true)) {
                 reply_null(c);
                 continue;
             }
-            char scratch[24];
-            size_t n;
-            const char *p = val_str(&v, scratch, &n);
-            reply_bulk(c, p, n);
+            reply_bulk(c, v.v, v.vn);
         }
     }
     ks_unlock(k.s);
@@ -538,8 +711,8 @@ static void cmd_hexists(client *c)
     ks_lock(k.s);
     bool wrong;
     hobj *o = hash_for_read(c, &k, &wrong);
-    lpval v;
-    if (!wrong) reply_int(c, o && field_lookup(o, c->argv[2].p, c->argv[2].n, &v));
+    hpair v;
+    if (!wrong) reply_int(c, o && field_lookup(o, c->argv[2].p, c->argv[2].n, &v, false));
     ks_unlock(k.s);
 }
 
@@ -550,16 +723,13 @@ static void cmd_hstrlen(client *c)
     ks_lock(k.s);
     bool wrong;
     hobj *o = hash_for_read(c, &k, &wrong);
-    lpval v;
+    hpair v;
     if (wrong) {
         /* replied */
-    } else if (!o || !field_lookup(o, c->argv[2].p, c->argv[2].n, &v)) {
+    } else if (!o || !field_lookup(o, c->argv[2].p, c->argv[2].n, &v, true)) {
         reply_int(c, 0);
     } else {
-        char scratch[24];
-        size_t n;
-        val_str(&v, scratch, &n);
-        reply_int(c, (long long)n);
+        reply_int(c, (long long)v.vn);
     }
     ks_unlock(k.s);
 }
@@ -612,15 +782,15 @@ static void cmd_hincrby(client *c)
     ks_lock(k.s);
     kentry *e = lookup_write(&k, c->db);
     long long v = 0;
-    lpval old;
+    hpair old;
     if (e && e->val->type != OBJ_HASH) {
         reply_wrongtype(c);
         goto out;
     }
-    if (e && field_lookup(e->val, f->p, f->n, &old)) {
-        if (old.is_int) {
-            v = old.v;
-        } else if (!hf_str2ll(old.p, old.n, &v)) {
+    if (e && field_lookup(e->val, f->p, f->n, &old, false)) {
+        if (old.vint) {
+            v = old.vi;
+        } else if (!hf_str2ll(old.v, old.vn, &v)) {
             reply_error(c, "ERR hash value is not an integer");
             goto out;
         }
@@ -658,15 +828,15 @@ static void cmd_hincrbyfloat(client *c)
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
     kentry *e = lookup_write(&k, c->db);
-    lpval old;
+    hpair old;
     if (e && e->val->type != OBJ_HASH) {
         reply_wrongtype(c);
         goto out;
     }
-    if (e && field_lookup(e->val, f->p, f->n, &old)) {
-        if (old.is_int) {
-            v = (long double)old.v;
-        } else if (!hf_str2ld(old.p, old.n, &v)) {
+    if (e && field_lookup(e->val, f->p, f->n, &old, false)) {
+        if (old.vint) {
+            v = (long double)old.vi;
+        } else if (!hf_str2ld(old.v, old.vn, &v)) {
             reply_error(c, "ERR hash value is not a float");
             goto out;
         }
@@ -735,13 +905,11 @@ static void reply_pair(client *c, const char *f, size_t fn, const char *v, size_
     if (withvalues) reply_bulk(c, v, vn);
 }
 
-static void reply_lp_pair(client *c, const lp *l, uint32_t fpos, bool withvalues)
+static void reply_lp_pair(client *c, const lp *l, uint32_t pos, bool withvalues)
 {
-    char fs[24], vs[24];
-    size_t fn, vn = 0;
-    const char *f = lp_get_str(l, fpos, fs, &fn);
-    const char *v = withvalues ? lp_get_str(l, lp_next(l, fpos), vs, &vn) : NULL;
-    reply_pair(c, f, fn, v, vn, withvalues);
+    hpair hp;
+    pair_read(l, pos, &hp, withvalues);
+    reply_pair(c, hp.f, hp.fn, hp.v, hp.vn, withvalues);
 }
 
 static void reply_cd_pair(client *c, const cdentry *e, bool withvalues)
@@ -758,16 +926,16 @@ static void reply_picks(client *c, unsigned long n, bool withvalues)
     reply_array(c, (long)(withvalues && c->resp == 2 ? n * 2 : n));
 }
 
-/* The offsets of a listpack's fields: room is the caller's array of
+/* The offsets of a listpack's pairs: room is the caller's array of
  * `room` slots; returns it or a heap array the caller frees. */
 static uint32_t *lp_field_index(const lp *l, uint32_t *room, size_t nroom)
 {
-    size_t n = lp_count(l) / 2;
+    size_t n = lp_count(l);
     uint32_t *idx = n <= nroom ? room : hf_malloc(n * sizeof *idx);
     uint32_t p = lp_first(l);
     for (size_t i = 0; i < n; i++) {
         idx[i] = p;
-        p = lp_next(l, lp_next(l, p));
+        p = lp_next(l, p);
     }
     return idx;
 }
@@ -784,7 +952,7 @@ static void randfield_repeat(client *c, hobj *o, unsigned long count, bool withv
     const lp *l = o->u.ptr;
     uint32_t room[256];
     uint32_t *idx = lp_field_index(l, room, 256);
-    size_t n = lp_count(l) / 2;
+    size_t n = lp_count(l);
     while (count--) reply_lp_pair(c, l, idx[rnd() % n], withvalues);
     if (idx != room) hf_free(idx);
 }
@@ -869,7 +1037,7 @@ static void randfield_unique_lp(client *c, hobj *o, size_t size, unsigned long c
             reply_lp_pair(c, l, p, withvalues);
             count--;
         }
-        p = lp_next(l, lp_next(l, p));
+        p = lp_next(l, p);
     }
 }
 
@@ -949,11 +1117,9 @@ static void cmd_hrandfield(client *c)
         reply_bulk(c, f, fn);
     } else {
         const lp *l = o->u.ptr;
-        char fs[24];
-        size_t fn;
-        uint32_t p = lp_seek(l, (long)(rnd() % (lp_count(l) / 2)) * 2);
-        const char *f = lp_get_str(l, p, fs, &fn);
-        reply_bulk(c, f, fn);
+        hpair hp;
+        pair_read(l, lp_seek(l, (long)(rnd() % lp_count(l))), &hp, false);
+        reply_bulk(c, hp.f, hp.fn);
     }
     ks_unlock(k.s);
 }
@@ -1019,16 +1185,12 @@ static void scan_listpack(client *c, const hobj *o, const hf_arg *pat)
     scan_reply_cursor(c, 0);
     size_t h = reply_defer(c);
     long n = 0;
-    for (uint32_t p = lp_first(l); p != LP_NONE; p = lp_next(l, lp_next(l, p))) {
-        char fs[24];
-        size_t fn;
-        const char *f = lp_get_str(l, p, fs, &fn);
-        if (pat && !hf_globmatch(pat->p, pat->n, f, fn, false)) continue;
-        char vs[24];
-        size_t vn;
-        const char *v = lp_get_str(l, lp_next(l, p), vs, &vn);
-        reply_bulk(c, f, fn);
-        reply_bulk(c, v, vn);
+    for (uint32_t p = lp_first(l); p != LP_NONE; p = lp_next(l, p)) {
+        hpair hp;
+        pair_read(l, p, &hp, true);
+        if (pat && !hf_globmatch(pat->p, pat->n, hp.f, hp.fn, false)) continue;
+        reply_bulk(c, hp.f, hp.fn);
+        reply_bulk(c, hp.v, hp.vn);
         n += 2;
     }
     reply_defer_array(c, h, n);

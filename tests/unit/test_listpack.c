@@ -495,6 +495,35 @@ static void test_validate_corrupt(void **state)
     assert_true(lp_validate(back, 11));
 }
 
+/* lp_find_prefix: head then body at the start of an entry, the first byte
+ * compared under a mask, an empty body, integer entries by their decimal
+ * form, and the search starting at pos. */
+static void test_find_prefix(void **state)
+{
+    (void)state;
+    lp *l = lp_new();
+    lp_append(&l, "\003abcvalue", 9);     /* flag bit 0 clear */
+    lp_append(&l, "\005fieldxyz", 9);      /* flag bit 0 set */
+    lp_append(&l, "12345", 5);              /* stored as an integer */
+    uint32_t first = lp_first(l), second = lp_next(l, first), third = lp_next(l, second);
+    const unsigned char h1[] = {0x03}, h2[] = {0x04};
+    assert_int_equal(lp_find_prefix(l, first, h1, 1, 0xff, "abc", 3), first);
+    assert_int_equal(lp_find_prefix(l, first, h1, 1, 0xff, "abcv", 4), first);
+    assert_int_equal(lp_find_prefix(l, first, h1, 1, 0xff, "abd", 3), LP_NONE);
+    /* 0x05 matches 0x04 once bit 0 is masked off, not without the mask */
+    assert_int_equal(lp_find_prefix(l, first, h2, 1, 0xfe, "field", 5), second);
+    assert_int_equal(lp_find_prefix(l, first, h2, 1, 0xff, "field", 5), LP_NONE);
+    /* an empty body, and a search that starts past the match */
+    assert_int_equal(lp_find_prefix(l, first, h1, 1, 0xff, "", 0), first);
+    assert_int_equal(lp_find_prefix(l, second, h1, 1, 0xff, "", 0), LP_NONE);
+    /* an integer entry compares by its decimal form */
+    const unsigned char h3[] = {'1'};
+    assert_int_equal(lp_find_prefix(l, first, h3, 1, 0xff, "234", 3), third);
+    assert_int_equal(lp_find_prefix(l, first, h3, 1, 0xff, "2345", 4), third);
+    assert_int_equal(lp_find_prefix(l, first, h3, 1, 0xff, "23456", 5), LP_NONE);
+    lp_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -502,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_size_target),
         cmocka_unit_test(test_integer_encodings),
         cmocka_unit_test(test_find_skip),
+        cmocka_unit_test(test_find_prefix),
         cmocka_unit_test(test_long_and_binary),
         cmocka_unit_test(test_delete),
         cmocka_unit_test(test_random_ops),

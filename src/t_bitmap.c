@@ -48,11 +48,6 @@ static size_t cstr_len(const hf_arg *a)
     return nul ? (size_t)(nul - a->p) : a->n;
 }
 
-static bool opt_is(const hf_arg *a, const char *lit)
-{
-    return hf_streq(a->p, cstr_len(a), lit);
-}
-
 /* Parses a bit offset as Redis's getBitOffsetFromArgument: a decimal
  * integer, or with hash_bits > 0 also "#N" meaning N * hash_bits; negative
  * offsets and offsets whose byte is beyond proto-max-bulk-len are refused
@@ -268,8 +263,8 @@ static void clamp_range(long long *start, long long *end, long long totlen)
  * otherwise. */
 static bool parse_unit(client *c, const hf_arg *a, bool *isbit)
 {
-    if (opt_is(a, "bit")) *isbit = true;
-    else if (opt_is(a, "byte")) *isbit = false;
+    if (arg_opt(a, "bit")) *isbit = true;
+    else if (arg_opt(a, "byte")) *isbit = false;
     else {
         reply_syntax(c);
         return false;
@@ -419,10 +414,10 @@ static void cmd_bitop(client *c)
 {
     const hf_arg *opname = &c->argv[1];
     int op;
-    if (opt_is(opname, "and")) op = OP_AND;
-    else if (opt_is(opname, "or")) op = OP_OR;
-    else if (opt_is(opname, "xor")) op = OP_XOR;
-    else if (opt_is(opname, "not")) op = OP_NOT;
+    if (arg_opt(opname, "and")) op = OP_AND;
+    else if (arg_opt(opname, "or")) op = OP_OR;
+    else if (arg_opt(opname, "xor")) op = OP_XOR;
+    else if (arg_opt(opname, "not")) op = OP_NOT;
     else {
         reply_syntax(c);
         return;
@@ -609,17 +604,17 @@ static int bf_parse(client *c, struct bfop *ops, uint64_t *highest, bool *writes
         int left = c->argc - j - 1;
         const hf_arg *a = &c->argv[j];
         int opcode;
-        if (opt_is(a, "get") && left >= 2) {
+        if (arg_opt(a, "get") && left >= 2) {
             opcode = BF_GET;
-        } else if (opt_is(a, "set") && left >= 3) {
+        } else if (arg_opt(a, "set") && left >= 3) {
             opcode = BF_SET;
-        } else if (opt_is(a, "incrby") && left >= 3) {
+        } else if (arg_opt(a, "incrby") && left >= 3) {
             opcode = BF_INCRBY;
-        } else if (opt_is(a, "overflow") && left >= 1) {
+        } else if (arg_opt(a, "overflow") && left >= 1) {
             const hf_arg *t = &c->argv[++j];
-            if (opt_is(t, "wrap")) ov = OV_WRAP;
-            else if (opt_is(t, "sat")) ov = OV_SAT;
-            else if (opt_is(t, "fail")) ov = OV_FAIL;
+            if (arg_opt(t, "wrap")) ov = OV_WRAP;
+            else if (arg_opt(t, "sat")) ov = OV_SAT;
+            else if (arg_opt(t, "fail")) ov = OV_FAIL;
             else {
                 reply_error(c, "ERR Invalid OVERFLOW type specified");
                 return -1;

@@ -542,28 +542,12 @@ void hash_set(hobj *o, const char *f, size_t fn, const char *v, size_t vn)
 
 /* ---- command helpers ------------------------------------------------------- */
 
-/* Option match as Redis's strcasecmp on its NUL-terminated argv does it. */
-static bool opt_is(const hf_arg *a, const char *lit)
-{
-    const char *nul = memchr(a->p, '\0', a->n);
-    return hf_streq(a->p, nul ? (size_t)(nul - a->p) : a->n, lit);
-}
-
-/* Write lookup that refreshes the access clock (Redis's lookupKeyWrite).
- * Shard lock held. */
-static kentry *lookup_write(kref *k, int db)
-{
-    kentry *e = do_ks_lookup_write(k, db);
-    if (e) e->val->atime = (uint32_t)(ks_now / 1000);
-    return e;
-}
-
 /* hashTypeLookupWriteOrCreate: the hash at k, created empty if missing
  * (the caller fills it at once and logs the command that does), or NULL
  * after replying WRONGTYPE.  Shard lock held. */
 static hobj *hash_for_write(client *c, kref *k)
 {
-    kentry *e = lookup_write(k, c->db);
+    kentry *e = do_ks_lookup_write(k, c->db);
     if (!e) return do_ks_add_quiet(k, c->db, hash_new())->val;
     if (e->val->type != OBJ_HASH) {
         reply_wrongtype(c);
@@ -741,7 +725,7 @@ static void cmd_hdel(client *c)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     if (!e) {
         reply_int(c, 0);
     } else if (e->val->type != OBJ_HASH) {
@@ -780,7 +764,7 @@ static void cmd_hincrby(client *c)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     long long v = 0;
     hpair old;
     if (e && e->val->type != OBJ_HASH) {
@@ -827,7 +811,7 @@ static void cmd_hincrbyfloat(client *c)
     kref k;
     ks_ref_arg(&k, &c->argv[1]);
     ks_lock(k.s);
-    kentry *e = lookup_write(&k, c->db);
+    kentry *e = do_ks_lookup_write(&k, c->db);
     hpair old;
     if (e && e->val->type != OBJ_HASH) {
         reply_wrongtype(c);
@@ -1089,7 +1073,7 @@ static void cmd_hrandfield(client *c)
                          -LONG_MAX, LONG_MAX);
             return;
         }
-        if (c->argc > 4 || (c->argc == 4 && !opt_is(&c->argv[3], "withvalues"))) {
+        if (c->argc > 4 || (c->argc == 4 && !arg_opt(&c->argv[3], "withvalues"))) {
             reply_syntax(c);
             return;
         }
@@ -1125,34 +1109,6 @@ static void cmd_hrandfield(client *c)
 }
 
 /* ---- HSCAN ----------------------------------------------------------------- */
-
-/* Parses a cursor as Redis 7.0's parseScanCursorOrReply (strtoul): no
- * leading space, an optional sign (negative wraps modulo 2^64), digits,
- * nothing after them, no overflow; an empty string is 0.  A C string ends
- * at its first NUL byte. */
-static bool parse_cursor(const hf_arg *a, uint64_t *out)
-{
-    size_t n = strnlen(a->p, a->n), i = 0;
-    if (n == 0) {
-        *out = 0;
-        return true;
-    }
-    unsigned char first = (unsigned char)a->p[0];
-    if (first == ' ' || (first >= '\t' && first <= '\r')) return false;
-    bool neg = false;
-    if (a->p[0] == '+' || a->p[0] == '-') neg = a->p[i++] == '-';
-    if (i == n) return false;
-    uint64_t v = 0;
-    for (; i < n; i++) {
-        char ch = a->p[i];
-        if (ch < '0' || ch > '9') return false;
-        uint64_t d = (uint64_t)(ch - '0');
-        if (v > (UINT64_MAX - d) / 10) return false;
-        v = v * 10 + d;
-    }
-    *out = neg ? (uint64_t)0 - v : v;
-    return true;
-}
 
 /* Entries one HSCAN step collects from a hashtable (stable meanwhile:
  * nothing changes the dict between the cd_scan calls and the reply). */
@@ -1229,7 +1185,7 @@ static void scan_ht(client *c, const hobj *o, uint64_t cursor, long long count,
 static void cmd_hscan(client *c)
 {
     uint64_t cursor;
-    if (!parse_cursor(&c->argv[2], &cursor)) {
+    if (!arg_cursor(&c->argv[2], &cursor)) {
         reply_error(c, "ERR invalid cursor");
         return;
     }
@@ -1249,13 +1205,13 @@ static void cmd_hscan(client *c)
     const hf_arg *pat = NULL;
     for (int i = 3; i < c->argc; i += 2) {
         bool has_arg = i + 1 < c->argc;
-        if (has_arg && opt_is(&c->argv[i], "count")) {
+        if (has_arg && arg_opt(&c->argv[i], "count")) {
             if (!arg_ll(c, &c->argv[i + 1], &count, NULL)) goto out;
             if (count < 1) {
                 reply_syntax(c);
                 goto out;
             }
-        } else if (has_arg && opt_is(&c->argv[i], "match")) {
+        } else if (has_arg && arg_opt(&c->argv[i], "match")) {
             pat = &c->argv[i + 1];
         } else {
             reply_syntax(c);

@@ -33,9 +33,9 @@ echo "# $(redis-server --version)"
 echo "# machine: $(nproc) cores, $(uname -r); redis-benchmark -c $CLIENTS -n $N, best of $ROUNDS"
 printf '%-28s %14s %14s %8s\n' "test" "redis ops/s" "holdfast ops/s" "ratio"
 
-bench() {   # port test pipeline -> ops/s
+bench() {   # port test pipeline -> ops/s (the last row: lrange_* first print the LPUSH that fills the list)
   redis-benchmark -p "$1" -t "$2" -c "$CLIENTS" -n "$N" -P "$3" -r 1000000 --csv 2>/dev/null |
-    awk -F'","' 'NR==2 { gsub(/"/, "", $2); print $2 }'
+    awk -F'","' 'NR > 1 { gsub(/"/, "", $2); last = $2 } END { print last }'
 }
 for P in $PIPELINES; do
   for t in ${TESTS//,/ }; do

@@ -315,6 +315,12 @@ Z_MEMBERS = [b"a", b"b", b"c", b"d", b"e", b"1", b"", b"aa", b"b\xff"]
 Z_SCORES = [b"0", b"1", b"-1", b"1.5", b"2", b"10", b"-2.5", b"3", b"0.1", b"0.2",
             b"0.30000000000000004", b"1e308", b"-1e308", b"1e-300", b"inf", b"-inf", b"+inf"]
 Z_BAD_SCORES = [b"nan", b"abc", b"", b"1e400", b"(1", b"1 ", b"0x10"]
+# Redis 7.0's SORT reads errno after strtod without clearing it first, so
+# once any command has parsed an overflowing float (1e400: ERANGE), every
+# later numeric SORT on that connection's server answers "One or more scores
+# can't be converted into double" (a Redis bug holdfast does not copy).
+# Streams that SORT leave the overflowing score out.
+Z_BAD_SCORES_NO_ERANGE = [b for b in Z_BAD_SCORES if b != b"1e400"]
 Z_BOUNDS = [b"-inf", b"+inf", b"inf", b"0", b"1", b"(1", b"2", b"(2", b"1.5", b"-1",
             b"(-inf", b"(+inf", b"10", b"(10", b"0.1", b"(0.30000000000000004"]
 Z_BAD_BOUNDS = [b"abc", b"(", b"nan", b"[1", b"", b"((1"]
@@ -776,7 +782,8 @@ class TypeGenerators:
         return b"Z" * 70
 
     def zscore(self):
-        return self.r.choice(Z_SCORES) if self.chance(0.95) else self.r.choice(Z_BAD_SCORES)
+        bad = Z_BAD_SCORES_NO_ERANGE if "sort" in self.families else Z_BAD_SCORES
+        return self.r.choice(Z_SCORES) if self.chance(0.95) else self.r.choice(bad)
 
     def zk(self):
         """A zset key to read or to remove from: sometimes a lex key."""

@@ -115,8 +115,9 @@ static void publish_all(void)
     if (publishing_done) return;
     publishing_done = true;
     for (int i = 0; i < NMSG; i++) redisAsyncCommand(wr, NULL, NULL, "PUBLISH async.ch m%d", i);
-    /* the consumer is blocked by now (its BRPOP went before the PUBLISHes
-     * were even sent): wake it */
+    /* the consumer's BRPOP was sent before the subscriptions were even
+     * confirmed: normally it waits by now and this push wakes it (if the
+     * server reads its connection later, it pops at once) */
     redisAsyncCommand(wr, NULL, NULL, "LPUSH async:q job-1");
 }
 
@@ -180,7 +181,9 @@ int main(int argc, char **argv)
     sub = connect_async(host, port);
     cons = connect_async(host, port);
 
-    redisAsyncCommand(cons, NULL, NULL, "DEL async:q");
+    /* the DEL goes through the writer, so it is ordered before the LPUSH
+     * whatever order the server reads the connections in */
+    redisAsyncCommand(wr, NULL, NULL, "DEL async:q");
     redisAsyncCommand(cons, on_brpop, NULL, "BRPOP async:q 0");
     redisAsyncCommand(sub, on_sub, NULL, "SUBSCRIBE async.ch");
     redisAsyncCommand(sub, on_sub, NULL, "PSUBSCRIBE async.*");

@@ -71,6 +71,7 @@ typedef struct client {
     int nsubs;                      /* channels + patterns subscribed
                                      * (shared, relaxed: CLIENT LIST) */
     int npsubs;                     /* of which patterns (shared, relaxed) */
+    int mqueued;                    /* commands queued in MULTI (shared, relaxed) */
 } client;
 
 #endif

@@ -468,6 +468,7 @@ static void discard(client *c)
 {
     struct multi_state *ms = c->mstate;
     set_flag(c, CLIENT_MULTI, false);
+    __atomic_store_n(&c->mqueued, 0, __ATOMIC_RELAXED);
     if (!ms) return;
     unwatch_all(ms);
     queue_clear(ms);
@@ -631,6 +632,7 @@ bool multi_intercept(client *c, struct command *cmd)
         return false;
     struct multi_state *ms = state_get(c);
     if (!ms->failed) queue_push(ms, cmd, c->argc, c->argv);   /* EXEC will abort anyway */
+    __atomic_store_n(&c->mqueued, ms->nq, __ATOMIC_RELAXED);   /* CLIENT LIST multi= */
     reply_simple(c, "QUEUED");
     return true;
 }
@@ -647,6 +649,7 @@ void multi_flag_error(client *c)
     struct multi_state *ms = state_get(c);
     ms->failed = true;
     queue_clear(ms);            /* never runs: free it now */
+    __atomic_store_n(&c->mqueued, 0, __ATOMIC_RELAXED);
 }
 
 void multi_client_free(client *c)

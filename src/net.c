@@ -468,12 +468,13 @@ int client_describe(client *c, char *buf, size_t len)
     flags[fi] = '\0';
     return snprintf(buf, len,
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%d psub=%d "
-        "ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
+        "ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
         "tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s",
         (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
         (long long)((now - c->ctime_ms) / 1000), (long long)((now - last) / 1000), flags,
         __atomic_load_n(&c->db, __ATOMIC_RELAXED), nsubs - __atomic_load_n(&c->npsubs, __ATOMIC_RELAXED),
-        __atomic_load_n(&c->npsubs, __ATOMIC_RELAXED), cmd ? cmd->name : "NULL",
+        __atomic_load_n(&c->npsubs, __ATOMIC_RELAXED),
+        (fl & CLIENT_MULTI) ? __atomic_load_n(&c->mqueued, __ATOMIC_RELAXED) : -1, cmd ? cmd->name : "NULL",
         __atomic_load_n(&c->resp, __ATOMIC_RELAXED),
         c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");
 }

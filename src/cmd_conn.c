@@ -114,40 +114,35 @@ void cmd_hello(client *c)
         }
         i = 2;
     }
-    const hf_arg *user = NULL, *pass = NULL, *name = NULL;
+    /* options take effect one by one, and the first bad one ends the
+     * command with the earlier ones applied, as in Redis 7.0 */
     for (; i < c->argc; i++) {
         int left = c->argc - i - 1;
         if (arg_is(&c->argv[i], "AUTH") && left >= 2) {
-            user = &c->argv[i + 1];
-            pass = &c->argv[i + 2];
+            if (!check_password(&c->argv[i + 1], &c->argv[i + 2])) {
+                reply_error(c, "WRONGPASS invalid username-password pair or user is disabled.");
+                return;
+            }
+            set_authed(c, true);
             i += 2;
         } else if (arg_is(&c->argv[i], "SETNAME") && left >= 1) {
-            name = &c->argv[i + 1];
+            const hf_arg *name = &c->argv[i + 1];
+            if (!valid_name(name)) {
+                reply_error(c, "ERR Client names cannot contain spaces, newlines or special characters.");
+                return;
+            }
+            set_name(c, &c->name, name);
             i += 1;
         } else {
             reply_errorf(c, "ERR Syntax error in HELLO option '%.*s'", (int)c->argv[i].n, c->argv[i].p);
             return;
         }
     }
-    if (user) {
-        if (!check_password(user, pass)) {
-            reply_error(c, "WRONGPASS invalid username-password pair or user is disabled.");
-            return;
-        }
-        set_authed(c, true);
-    }
     if (!c->authed) {
         reply_error(c, "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-                       "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+                       "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
                        "select the RESP protocol version at the same time");
         return;
-    }
-    if (name) {
-        if (!valid_name(name)) {
-            reply_error(c, "ERR Client names cannot contain spaces, newlines or special characters.");
-            return;
-        }
-        set_name(c, &c->name, name);
     }
     if (ver) __atomic_store_n(&c->resp, (int)ver, __ATOMIC_RELAXED);
     reply_map(c, 7);

@@ -303,22 +303,6 @@ void multi_touch_swap(int a, int b)
     touch_emptied(b, a);
 }
 
-/* Every key watched in db (db = -1: in any database) counts as changed. */
-static void touch_every(int db)
-{
-    uint32_t ns = ks_nshards();
-    for (uint32_t i = 0; i < ns; i++) {
-        struct wreg *r = ks_shard(i)->watch;
-        if (!r) continue;
-        for (uint32_t b = 0; b <= r->mask; b++)
-            for (struct wkey *w = r->b[b]; w; w = w->snext)
-                if (db < 0 || w->db == db) mark_dirty(w);
-    }
-}
-
-void multi_touch_db(int db) { touch_every(db); }
-void multi_touch_all(void) { touch_every(-1); }
-
 /* ---- the keys of a queued command -------------------------------------------- */
 
 struct keyset {

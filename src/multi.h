@@ -44,10 +44,5 @@ void multi_touch_key(struct shard *s, int db, const char *key, size_t n);
  * touchAllWatchedKeysInDb. */
 void multi_touch_flush(int db);
 void multi_touch_swap(int a, int b);
-/* Conservative forms for a caller that can no longer see the old tables
- * (every shard locked, after the change): every key watched in db (or in
- * every database) counts as changed. */
-void multi_touch_db(int db);
-void multi_touch_all(void);
 
 #endif

@@ -398,20 +398,6 @@ static kentry *lookup(kref *k, int db)
     return e;
 }
 
-kentry *do_ks_lookup(kref *k, int db)
-{
-    if (k->s->last_lsn > ks_wait_lsn) ks_wait_lsn = k->s->last_lsn;
-    kentry *e = lookup(k, db);
-    if (e) {
-        STAT_INC(hits, 1);
-        e->val->atime = (uint32_t)(ks_now / 1000);
-    } else {
-        STAT_INC(misses, 1);
-        notify_keyspace_event(NOTIFY_KEY_MISS, "keymiss", k->p, k->n, db);
-    }
-    return e;
-}
-
 kentry *do_ks_lookup_notouch(kref *k, int db, bool notify_miss)
 {
     if (k->s->last_lsn > ks_wait_lsn) ks_wait_lsn = k->s->last_lsn;
@@ -422,6 +408,13 @@ kentry *do_ks_lookup_notouch(kref *k, int db, bool notify_miss)
         STAT_INC(misses, 1);
         if (notify_miss) notify_keyspace_event(NOTIFY_KEY_MISS, "keymiss", k->p, k->n, db);
     }
+    return e;
+}
+
+kentry *do_ks_lookup(kref *k, int db)
+{
+    kentry *e = do_ks_lookup_notouch(k, db, true);
+    if (e) e->val->atime = (uint32_t)(ks_now / 1000);
     return e;
 }
 

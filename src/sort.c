@@ -497,29 +497,6 @@ static void store_result(client *c, struct sorter *s, const struct sort_opts *o,
 
 /* ---- the command -------------------------------------------------------------- */
 
-static void add_to_zset(void *arg, const char *m, size_t n, double score)
-{
-    int out;
-    zs_add(arg, score, m, n, 0, &out, NULL);
-}
-
-/* Redis's SORT converts a listpack sorted set to a skiplist (OBJECT
- * ENCODING shows it afterwards).  Only the encoding changes, so nothing is
- * logged.  The elements move into a skiplist built aside, then the two
- * headers swap their contents: the key's header stays where it is. */
-static void zset_to_skiplist(hobj *o)
-{
-    if (o->enc == ENC_SKIPLIST) return;
-    hobj *sk = zs_new_enc(ENC_SKIPLIST);
-    zset_foreach(o, add_to_zset, sk);
-    void *old = o->u.ptr;
-    o->u.ptr = sk->u.ptr;
-    sk->u.ptr = old;
-    sk->enc = o->enc;
-    o->enc = ENC_SKIPLIST;
-    obj_free(sk);
-}
-
 /* Everything after the options are parsed, with the locks held. */
 static void sort_locked(client *c, struct sort_opts *o)
 {
@@ -538,7 +515,10 @@ static void sort_locked(client *c, struct sort_opts *o)
         o->alpha = true;
         o->by = NULL;
     }
-    if (type == OBJ_ZSET && val) zset_to_skiplist(val);
+    /* as Redis's SORT: a listpack sorted set becomes a skiplist (OBJECT
+     * ENCODING shows it afterwards); only the encoding changes, so nothing
+     * is logged */
+    if (type == OBJ_ZSET && val) zs_to_skiplist(val);
 
     long vectorlen = !val ? 0
         : type == OBJ_LIST ? (long)list_len(val)

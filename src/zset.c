@@ -234,8 +234,9 @@ size_t zs_len(const hobj *o)
     return o->enc == ENC_LISTPACK ? lp_count(zl_of(o)) : zs_of(o)->zsl.length;
 }
 
-static void zs_to_skiplist(hobj *o)
+void zs_to_skiplist(hobj *o)
 {
+    if (o->enc == ENC_SKIPLIST) return;
     lp *l = zl_of(o);
     zset *zs = zset_alloc();
     cd_expand(zs->d, lp_count(l));

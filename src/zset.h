@@ -35,6 +35,9 @@ size_t zs_len(const hobj *o);
 hobj *zs_create(size_t first_len);
 /* A new empty set with the given encoding (ENC_LISTPACK, ENC_SKIPLIST). */
 hobj *zs_new_enc(int enc);
+/* Converts a listpack set to a skiplist in place (the header stays); a
+ * skiplist is left alone. */
+void zs_to_skiplist(hobj *o);
 /* The member's score; false if absent. */
 bool zs_score(hobj *o, const char *m, size_t n, double *score);
 /* Adds or updates a member as Redis's zsetAdd: in = ZIN_* options, *out =

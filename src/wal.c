@@ -238,7 +238,10 @@ static struct {
     pthread_cond_t synced;
     int policy;
     pthread_t thread;
-    /* owned by the WAL thread (segments also under seg_mu) */
+    bool worker_leads;           /* workers write their own batches (atomic) */
+    /* owned by whoever holds io_mu: the WAL thread or a leading worker
+     * (segments also under seg_mu) */
+    pthread_mutex_t io_mu;
     int fd;
     char dir[1024];
     pthread_mutex_t seg_mu;
@@ -251,12 +254,18 @@ static struct {
     int failed;
     char reason[256];
     struct wal_stats st;
-} W = {.mu = PTHREAD_MUTEX_INITIALIZER, .seg_mu = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
+} W = {.mu = PTHREAD_MUTEX_INITIALIZER, .seg_mu = PTHREAD_MUTEX_INITIALIZER, .io_mu = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
 
-/* Each statistic has one writer at a time (the WAL thread, or a writer
- * holding W.mu); INFO reads them from other threads. */
+static __thread bool tl_can_lead;   /* a worker: runs wal_lead() before it sleeps */
+
+void wal_thread_can_lead(void) { tl_can_lead = true; }
+
+/* Each statistic has one writer at a time (the holder of io_mu, or a
+ * writer holding W.mu); INFO reads them from other threads. */
 #define ST_SET(f, v) __atomic_store_n(&W.st.f, (v), __ATOMIC_RELAXED)
 #define ST_GET(f) __atomic_load_n(&W.st.f, __ATOMIC_RELAXED)
+/* set by the holder of io_mu at each batch, read by every writer */
+#define POLICY() __atomic_load_n(&W.policy, __ATOMIC_RELAXED)
 
 bool wal_enabled(void) { return __atomic_load_n(&W.enabled, __ATOMIC_ACQUIRE); }
 uint64_t wal_ack_lsn(void) { return wal_enabled() ? __atomic_load_n(&W.ack, __ATOMIC_SEQ_CST) : UINT64_MAX; }
@@ -306,7 +315,10 @@ void wal_get_stats(struct wal_stats *out)
 static uint64_t append_record(const struct wal_rec *r, const uint8_t *raw, size_t plen)
 {
     pthread_mutex_lock(&W.mu);
-    while (W.flen > BUFFER_HIGH && !W.failed && !W.stop) pthread_cond_wait(&W.space, &W.mu);
+    while (W.flen > BUFFER_HIGH && !W.failed && !W.stop) {
+        pthread_cond_signal(&W.work);    /* the WAL thread drains it */
+        pthread_cond_wait(&W.space, &W.mu);
+    }
     bool was_empty = W.flen == 0;
     size_t need = (was_empty ? MARK_LEN : 0) + REC_HEADER + plen;
     if (W.fcap - W.flen < need) {
@@ -327,7 +339,10 @@ static uint64_t append_record(const struct wal_rec *r, const uint8_t *raw, size_
     W.fill_last = lsn;
     W.frecs++;
     ST_SET(records, W.st.records + 1);
-    if (was_empty || (W.lingering && W.frecs == W.linger_target)) pthread_cond_signal(&W.work);
+    /* a worker that will lead before it sleeps wakes nobody */
+    if ((was_empty && !(tl_can_lead && __atomic_load_n(&W.worker_leads, __ATOMIC_RELAXED))) ||
+        (W.lingering && W.frecs == W.linger_target))
+        pthread_cond_signal(&W.work);
     pthread_mutex_unlock(&W.mu);
     return lsn;
 }
@@ -402,7 +417,7 @@ static void publish(uint64_t written, uint64_t durable)
         pthread_cond_broadcast(&W.synced);
         pthread_mutex_unlock(&W.mu);
     }
-    uint64_t ack = W.policy == FSYNC_ALWAYS ? W.durable : W.written;
+    uint64_t ack = POLICY() == FSYNC_ALWAYS ? W.durable : W.written;
     __atomic_store_n(&W.ack, ack, __ATOMIC_SEQ_CST);   /* pairs with park() in net.c */
     net_notify_durable();
 }
@@ -420,18 +435,92 @@ static int do_sync(void)
     ST_SET(fsync_usec_total, W.st.fsync_usec_total + (uint64_t)dt);
     ST_SET(fsync_usec_last, (uint64_t)dt);
     W.last_fsync_us = t0 + dt;
-    W.written_unsynced = 0;
+    __atomic_store_n(&W.written_unsynced, 0, __ATOMIC_RELAXED);
     return r;
+}
+
+/* Fast disks: below this fsync latency a worker writes and syncs its own
+ * batch (no hand-off to the WAL thread and back); above it the WAL thread's
+ * linger, which gathers the clients one fsync released into the next
+ * batch, is worth a wake-up. */
+#define LEAD_FSYNC_US 1000
+
+/* One batch: swaps the fill buffer, writes it, fdatasyncs as the policy
+ * (or force) says, publishes, rolls the segment when it is full.  Called
+ * with io_mu held (only one writer of the file at a time) and W.mu not
+ * held.  Returns 0, or -1 once the log failed. */
+static int commit_round(bool force_sync)
+{
+    __atomic_store_n(&W.policy, CONF_GET(appendfsync), __ATOMIC_RELAXED);   /* CONFIG SET takes effect per batch */
+    pthread_mutex_lock(&W.mu);
+    uint64_t batch_recs = W.frecs;
+    W.frecs = 0;
+    uint8_t *batch = W.fill;
+    size_t blen = W.flen, bcap = W.fcap;
+    uint64_t last = W.fill_last;
+    W.fill = W.spare;
+    W.fcap = W.scap;
+    W.flen = 0;
+    W.spare = batch;
+    W.scap = bcap;
+    pthread_cond_broadcast(&W.space);
+    pthread_mutex_unlock(&W.mu);
+
+    uint64_t unsynced = __atomic_load_n(&W.written_unsynced, __ATOMIC_RELAXED);
+    if (blen) {
+        /* the mark reserved in front of the batch: what is durable now */
+        encode_mark(batch, __atomic_load_n(&W.durable, __ATOMIC_RELAXED), get64(batch + MARK_LEN + 8));
+        if (fs_write_all(W.fd, batch, blen) != 0) { fail("write", errno); return -1; }
+        ST_SET(batches, W.st.batches + 1);
+        ST_SET(bytes, W.st.bytes + blen);
+        unsynced += blen;
+        __atomic_store_n(&W.written_unsynced, unsynced, __ATOMIC_RELAXED);
+        pthread_mutex_lock(&W.seg_mu);
+        W.segs[W.nsegs - 1].size += blen;
+        pthread_mutex_unlock(&W.seg_mu);
+    }
+    bool synced = false;
+    if ((POLICY() == FSYNC_ALWAYS && unsynced) || (force_sync && unsynced) ||
+        (POLICY() == FSYNC_EVERYSEC && unsynced && hf_monotonic_us() - W.last_fsync_us >= 1000000)) {
+        if (do_sync() != 0) { fail("fdatasync", errno); return -1; }
+        synced = true;
+    }
+    __atomic_store_n(&W.worker_leads,
+                     POLICY() != FSYNC_ALWAYS || W.st.fsync_usec_last < LEAD_FSYNC_US, __ATOMIC_RELAXED);
+    if (blen) publish(last, synced ? last : 0);
+    else if (synced) publish(0, __atomic_load_n(&W.written, __ATOMIC_RELAXED));
+    /* the batch's clients are released now: the next batch should wait
+     * for ~90% of them on top of what is already queued */
+    pthread_mutex_lock(&W.mu);
+    W.linger_target = W.frecs + batch_recs - batch_recs / 8;
+    /* records that came while this batch was written: if workers no longer
+     * lead (the disk turned slow), the WAL thread takes them */
+    if (W.flen && !__atomic_load_n(&W.worker_leads, __ATOMIC_RELAXED)) pthread_cond_signal(&W.work);
+    pthread_mutex_unlock(&W.mu);
+    /* roll the segment between batches (the list is shared with
+     * wal_truncate_below, hence the lock) */
+    pthread_mutex_lock(&W.seg_mu);
+    uint64_t cur_size = W.segs[W.nsegs - 1].size;
+    pthread_mutex_unlock(&W.seg_mu);
+    if (cur_size >= (uint64_t)CONF_GET(wal_segment_bytes) && blen) {
+        if (!synced) {
+            if (do_sync() != 0) { fail("fdatasync", errno); return -1; }
+            publish(0, last);   /* so the new segment's mark says so */
+        }
+        close(W.fd);
+        W.fd = -1;
+        if (open_segment(last + 1) != 0) { fail("segment create", errno); return -1; }
+    }
+    return 0;
 }
 
 static void *wal_thread(void *arg)
 {
     (void)arg;
     for (;;) {
-        W.policy = CONF_GET(appendfsync);    /* CONFIG SET takes effect per batch */
         pthread_mutex_lock(&W.mu);
         while (W.flen == 0 && !W.stop && !W.sync_requested) {
-            if (W.policy == FSYNC_EVERYSEC && W.written_unsynced) {
+            if (POLICY() == FSYNC_EVERYSEC && __atomic_load_n(&W.written_unsynced, __ATOMIC_RELAXED)) {
                 struct timespec ts;
                 clock_gettime(CLOCK_REALTIME, &ts);
                 ts.tv_sec += 1;
@@ -444,16 +533,18 @@ static void *wal_thread(void *arg)
             pthread_mutex_unlock(&W.mu);
             break;
         }
-        /* Adaptive group commit: the clients released by the last fsync
-         * send their next commands within a few hundred microseconds.
-         * Taking just the first of them would start an fsync the rest must
-         * wait behind (and the clients settle into groups that alternate,
-         * each waiting two fsyncs); instead wait, bounded by a quarter of the
-         * last fsync time and at most 2 ms, until about as many records as
-         * the last batch released are here on top of those already queued.
-         * A lone client never waits: its target is its own record. */
-        if (W.policy == FSYNC_ALWAYS && W.frecs && W.frecs < W.linger_target && !W.stop) {
-            int64_t wait_us = (int64_t)W.st.fsync_usec_last / 4;
+        /* Adaptive group commit (slow disks; on fast ones workers lead and
+         * this thread only drains what they leave): the clients released
+         * by the last fsync send their next commands within a few hundred
+         * microseconds.  Taking just the first of them would start an
+         * fsync the rest must wait behind (and the clients settle into
+         * groups that alternate, each waiting two fsyncs); instead wait,
+         * bounded by a quarter of the last fsync time and at most 2 ms,
+         * until about as many records as the last batch released are here
+         * on top of those already queued.  A lone client never waits: its
+         * target is its own record. */
+        if (POLICY() == FSYNC_ALWAYS && W.frecs && W.frecs < W.linger_target && !W.stop) {
+            int64_t wait_us = (int64_t)ST_GET(fsync_usec_last) / 4;
             if (wait_us > 2000) wait_us = 2000;
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
@@ -466,59 +557,31 @@ static void *wal_thread(void *arg)
         }
         bool force_sync = W.sync_requested;
         W.sync_requested = false;
-        uint64_t batch_recs = W.frecs;
-        W.frecs = 0;
-        uint8_t *batch = W.fill;
-        size_t blen = W.flen, bcap = W.fcap;
-        uint64_t last = W.fill_last;
-        W.fill = W.spare;
-        W.fcap = W.scap;
-        W.flen = 0;
-        W.spare = batch;
-        W.scap = bcap;
-        pthread_cond_broadcast(&W.space);
+        bool idle = W.flen == 0 && !force_sync && !W.stop;   /* a worker took it meanwhile */
         pthread_mutex_unlock(&W.mu);
-
-        if (blen) {
-            /* the mark reserved in front of the batch: what is durable now */
-            encode_mark(batch, __atomic_load_n(&W.durable, __ATOMIC_RELAXED), get64(batch + MARK_LEN + 8));
-            if (fs_write_all(W.fd, batch, blen) != 0) { fail("write", errno); break; }
-            ST_SET(batches, W.st.batches + 1);
-            ST_SET(bytes, W.st.bytes + blen);
-            W.written_unsynced += blen;
-            pthread_mutex_lock(&W.seg_mu);
-            W.segs[W.nsegs - 1].size += blen;
-            pthread_mutex_unlock(&W.seg_mu);
-        }
-        bool synced = false;
-        if (W.policy == FSYNC_ALWAYS || (force_sync && W.written_unsynced) ||
-            (W.policy == FSYNC_EVERYSEC && W.written_unsynced && hf_monotonic_us() - W.last_fsync_us >= 1000000)) {
-            if (do_sync() != 0) { fail("fdatasync", errno); break; }
-            synced = true;
-        }
-        if (blen) publish(last, synced ? last : 0);
-        else if (synced) publish(0, __atomic_load_n(&W.written, __ATOMIC_RELAXED));
-        /* the batch's clients are released now: the next batch should wait
-         * for ~90% of them on top of what is already queued */
-        pthread_mutex_lock(&W.mu);
-        W.linger_target = W.frecs + batch_recs - batch_recs / 8;
-        pthread_mutex_unlock(&W.mu);
-        /* roll the segment between batches (the list is shared with
-         * wal_truncate_below, hence the lock) */
-        pthread_mutex_lock(&W.seg_mu);
-        uint64_t cur_size = W.segs[W.nsegs - 1].size;
-        pthread_mutex_unlock(&W.seg_mu);
-        if (cur_size >= (uint64_t)CONF_GET(wal_segment_bytes) && blen) {
-            if (!synced) {
-                if (do_sync() != 0) { fail("fdatasync", errno); break; }
-                publish(0, last);   /* so the new segment's mark says so */
-            }
-            close(W.fd);
-            W.fd = -1;
-            if (open_segment(last + 1) != 0) { fail("segment create", errno); break; }
-        }
+        if (idle && POLICY() != FSYNC_EVERYSEC) continue;
+        pthread_mutex_lock(&W.io_mu);
+        int r = W.failed ? -1 : commit_round(force_sync);
+        pthread_mutex_unlock(&W.io_mu);
+        if (r != 0) break;
     }
     return NULL;
+}
+
+bool wal_lead(void)
+{
+    if (!wal_enabled() || !__atomic_load_n(&W.worker_leads, __ATOMIC_RELAXED) ||
+        __atomic_load_n(&W.failed, __ATOMIC_RELAXED))
+        return false;
+    pthread_mutex_lock(&W.mu);
+    bool pending = W.flen != 0 && !W.stop;
+    pthread_mutex_unlock(&W.mu);
+    /* another leader (a worker or the WAL thread) looks again at the fill
+     * buffer after it lets go of the file, so what is left here is not lost */
+    if (!pending || pthread_mutex_trylock(&W.io_mu) != 0) return false;
+    int r = W.failed ? -1 : commit_round(false);
+    pthread_mutex_unlock(&W.io_mu);
+    return r == 0;
 }
 
 int wal_list_segments(const char *dir, struct wal_segment **out)
@@ -604,6 +667,7 @@ int wal_start(const char *dir, uint64_t next_lsn, bool append_last)
     pthread_cond_init(&W.space, &ca);
     pthread_cond_init(&W.synced, &ca);
     pthread_condattr_destroy(&ca);
+    W.worker_leads = true;   /* until an fsync says the disk is slow */
     __atomic_store_n(&W.enabled, true, __ATOMIC_RELEASE);
     W.running = true;
     pthread_create(&W.thread, NULL, wal_thread, NULL);

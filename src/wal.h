@@ -2,8 +2,9 @@
  *
  * Writers (worker threads, holding the shard lock of what they change) call
  * wal_log(), which assigns the next LSN and copies the record into the
- * in-memory log buffer.  The WAL thread swaps the buffer, writes it with one
- * write(2) and, under appendfsync always, one fdatasync(2); then it
+ * in-memory log buffer.  A committer — a worker about to sleep (wal_lead)
+ * while the disk is fast, else the WAL thread — swaps the buffer, writes it
+ * with one write(2) and, under appendfsync always, one fdatasync(2); then it
  * publishes the LSN that is now acknowledged-safe and wakes the workers that
  * hold replies (net.c).  While one batch is being written the next fills.
  * Each batch's write begins with a mark recording the LSN that was durable
@@ -56,6 +57,15 @@ struct wal_rec {
 int wal_start(const char *dir, uint64_t next_lsn, bool append_last);
 void wal_stop(void);
 bool wal_enabled(void);
+/* Called once by each worker thread: its appends do not wake the WAL
+ * thread while workers lead (see wal_lead). */
+void wal_thread_can_lead(void);
+/* A worker about to sleep: if records are waiting, the disk is fast
+ * enough (or appendfsync is not always) and nobody else is writing the
+ * log, writes them itself (one write, one fdatasync under always) and
+ * publishes.  Returns true if it did (call again: more may have come
+ * meanwhile), false if there was nothing to do or another writer will. */
+bool wal_lead(void);
 /* Appends an effect; returns its LSN (0 if the WAL is disabled).  Call with
  * the shard lock(s) of what the record changes held. */
 uint64_t wal_log(const struct wal_rec *r);

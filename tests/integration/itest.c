@@ -3502,6 +3502,7 @@ static void t_shutdown(redisContext *c)
         CHECK(0, "the server did not exit within 5 s of SHUTDOWN");
     }
     g_srv.pid = 0;
+    if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) print_log_tail(&g_srv, 60);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "after SHUTDOWN the server ended with %s %d",
           WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
     redisContext *x = conn_new();

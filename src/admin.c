@@ -478,12 +478,22 @@ struct wal_scan {
     char file[1200];
     char note[600];             /* wal_reader_note(): why torn or corrupt */
     uint64_t offset, torn_bytes;
+    uint64_t unused;            /* zeros after the last batch: preallocated, never written */
 };
 
 static void wal_scan_end(wal_reader *rd, int rc, struct wal_scan *ws)
 {
     ws->end = rc;
     if (rc == WAL_READ_END) return;
+    if (rc == WAL_READ_TORN && wal_reader_tail_zero(rd)) {
+        /* what a kill -9 leaves in a preallocated segment: not a torn
+         * write (the server still cuts it off at start) */
+        struct stat st;
+        ws->end = WAL_READ_END;
+        if (stat(wal_reader_file(rd), &st) == 0 && (uint64_t)st.st_size >= wal_reader_offset(rd))
+            ws->unused = (uint64_t)st.st_size - wal_reader_offset(rd);
+        return;
+    }
     snprintf(ws->where, sizeof ws->where, "%s", wal_reader_error(rd));
     snprintf(ws->file, sizeof ws->file, "%s", wal_reader_file(rd));
     snprintf(ws->note, sizeof ws->note, "%s", wal_reader_note(rd));
@@ -630,7 +640,7 @@ static int recover(const struct opts *o, struct state *st)
         errmsg("the server refuses to start on this directory; 'holdfast-admin check %s' reports the same", o->dir);
         return EX_DAMAGE;
     }
-    if (rc == WAL_READ_TORN) {
+    if (ws.end == WAL_READ_TORN) {
         st->torn = true;
         snprintf(st->torn_where, sizeof st->torn_where, "%s", ws.where);
         st->torn_bytes = ws.torn_bytes;
@@ -1222,6 +1232,9 @@ static int cmd_dir_info(const struct opts *o)
     for (int i = 0; i < ws.nsegs; i++)
         fprintf(std_out, "  %-28s %20llu %14llu %12llu\n", ws.segs[i].name, (unsigned long long)ws.segs[i].first,
                 (unsigned long long)ws.segs[i].size, (unsigned long long)ws.segs[i].records);
+    if (ws.unused)
+        fprintf(std_out, "  unused: %llu bytes preallocated after the last record (zeros; the server cuts them off at "
+                         "start)\n", (unsigned long long)ws.unused);
     if (ws.end == WAL_READ_TORN)
         fprintf(std_out, "  torn tail: %s (the server truncates %llu bytes at start)\n", ws.where,
                 (unsigned long long)ws.torn_bytes);
@@ -1365,6 +1378,9 @@ static int cmd_check(const struct opts *o)
             if (ws.records)
                 fprintf(std_out, ", LSN %llu..%llu", (unsigned long long)ws.first_lsn, (unsigned long long)ws.last_lsn);
             fprintf(std_out, ", every CRC ok%s\n", ws.end == WAL_READ_TORN ? " up to a torn tail" : "");
+            if (ws.unused)
+                fprintf(std_out, "wal: %llu bytes of preallocated space after the last record (zeros, never "
+                                 "written)\n", (unsigned long long)ws.unused);
             if (ws.end == WAL_READ_TORN) {
                 fprintf(std_out, "wal: torn tail: %s; the server will truncate %llu bytes there at its next start\n",
                         ws.where, (unsigned long long)ws.torn_bytes);

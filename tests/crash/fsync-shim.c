@@ -12,7 +12,11 @@
  *   C <path>            open(O_CREAT) created a file that did not exist
  *   T <size> <path>     truncate/ftruncate, or open(O_TRUNC) of an existing file
  *   S <size> <path>     fsync/fdatasync of a file returned 0; size is the file
- *                       length measured BEFORE the call (so it was covered)
+ *                       length measured BEFORE the call (so it was covered) or,
+ *                       for a file preallocated with fallocate() through this
+ *                       descriptor, the end of what was written into it: the
+ *                       space after that is zeros, not data, and a power cut
+ *                       must be able to take back writes inside it
  *   D <path>            fsync of a directory returned 0
  *   R <old>\t<new>      rename succeeded
  *   U <path>            unlink/rmdir succeeded
@@ -57,6 +61,7 @@ static int (*r_mkdirat)(int, const char *, mode_t);
 static int (*r_truncate)(const char *, off_t);
 static int (*r_ftruncate)(int, off_t);
 static ssize_t (*r_write)(int, const void *, size_t);
+static int (*r_fallocate)(int, int, off_t, off_t);
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -64,6 +69,9 @@ static int logfd = -1;
 static char root[PATH_MAX];
 static size_t rootlen;
 static char *fdpath[MAXFD];
+/* per descriptor of a preallocated file: 1 + the end of the data written
+ * (0: not preallocated, the file's length is its data) */
+static long long data_end[MAXFD];
 
 #define SYM(v, name) v = (__typeof__(v))dlsym(RTLD_NEXT, name)
 
@@ -88,6 +96,7 @@ static void resolve(void)
     SYM(r_truncate, "truncate");
     SYM(r_ftruncate, "ftruncate");
     SYM(r_write, "write");
+    SYM(r_fallocate, "fallocate");
 }
 
 static void logline(const char *fmt, ...)
@@ -271,9 +280,37 @@ int close(int fd)
         pthread_mutex_lock(&mu);
         free(fdpath[fd]);
         fdpath[fd] = NULL;
+        __atomic_store_n(&data_end[fd], 0, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&mu);
     }
     return r_close ? r_close(fd) : (int)syscall(SYS_close, fd);
+}
+
+int fallocate(int fd, int mode, off_t off, off_t len)
+{
+    ensure();
+    char p[PATH_MAX];
+    struct stat st;
+    bool mine = fd_path(fd, p) && fstat(fd, &st) == 0;
+    int r = r_fallocate(fd, mode, off, len);
+    if (r == 0 && mine && fd < MAXFD && __atomic_load_n(&data_end[fd], __ATOMIC_RELAXED) == 0)
+        __atomic_store_n(&data_end[fd], 1 + (long long)st.st_size, __ATOMIC_RELAXED);
+    return r;
+}
+int fallocate64(int fd, int mode, off_t off, off_t len) __attribute__((alias("fallocate")));
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+    if (!r_write) ensure();
+    ssize_t r = r_write ? r_write(fd, buf, n) : syscall(SYS_write, fd, buf, n);
+    if (r > 0 && fd >= 0 && fd < MAXFD && __atomic_load_n(&data_end[fd], __ATOMIC_RELAXED)) {
+        int e = errno;
+        off_t pos = lseek(fd, 0, SEEK_CUR);
+        if (pos >= 0 && 1 + (long long)pos > __atomic_load_n(&data_end[fd], __ATOMIC_RELAXED))
+            __atomic_store_n(&data_end[fd], 1 + (long long)pos, __ATOMIC_RELAXED);
+        errno = e;
+    }
+    return r;
 }
 
 static int do_sync(int fd, int data)
@@ -286,8 +323,9 @@ static int do_sync(int fd, int data)
     int r = data ? r_fdatasync(fd) : r_fsync(fd);
     if (r == 0 && have) {
         int e = errno;
+        long long de = fd < MAXFD ? __atomic_load_n(&data_end[fd], __ATOMIC_RELAXED) : 0;
         if (S_ISDIR(st.st_mode)) logline("D %s", p);
-        else logline("S %lld %s", (long long)st.st_size, p);
+        else logline("S %lld %s", de ? de - 1 : (long long)st.st_size, p);
         errno = e;
     }
     return r;
@@ -390,6 +428,8 @@ int ftruncate(int fd, off_t len)
     char p[PATH_MAX];
     bool mine = fd_path(fd, p);
     int r = r_ftruncate(fd, len);
+    /* the file is exactly its data again */
+    if (r == 0 && fd >= 0 && fd < MAXFD) __atomic_store_n(&data_end[fd], 0, __ATOMIC_RELAXED);
     if (r == 0 && mine) { int e = errno; logline("T %lld %s", (long long)len, p); errno = e; }
     return r;
 }

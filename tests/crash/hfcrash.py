@@ -203,12 +203,14 @@ def wal_segments(datadir):
     return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".log") and len(f) == 24)
 
 
-def wal_frames(path):
+def wal_frames(path, data=None):
     """[(kind, offset, end, lsn)] of the frames of one segment, kind "rec" or
     "mark" (for a mark, lsn is its durable LSN); stops at the first frame
-    that does not parse (no CRC is checked)."""
-    with open(path, "rb") as f:
-        data = f.read()
+    that does not parse (no CRC is checked).  data: the segment's bytes
+    (or a prefix of them), if already read."""
+    if data is None:
+        with open(path, "rb") as f:
+            data = f.read()
     out = []
     off = SEG_HEADER
     while off + 4 <= len(data):

@@ -102,6 +102,19 @@ def main():
     segs = wal_segments(base)
     seg = segs[-1]
     segname = os.path.basename(seg)
+    # A segment is preallocated: after a kill -9 zeros follow the last batch.
+    # Keep that state for a case of its own, and cut them off the base the
+    # other cases start from (as recovery would).
+    frames = wal_frames(seg)
+    with open(seg, "rb") as f:
+        data = f.read()
+    data_end = frames[-1][2] if frames else SEG_HEADER
+    prealloc_zeros = len(data) - data_end
+    rep.ok(data[data_end:] == bytes(prealloc_zeros),
+           "after the last frame (offset %d) the segment holds only zeros (preallocated)" % data_end)
+    prealloc = os.path.join(work, "prealloc")
+    shutil.copytree(base, prealloc)
+    os.truncate(seg, data_end)
     recs = wal_records(seg)
     frames = wal_frames(seg)
     size = os.path.getsize(seg)
@@ -174,8 +187,22 @@ def main():
                        "%s: the truncation's log line should say '%s': %s" % (name, note, m and m.group(0)))
         want = ends[n_expect] if cut_to is None else cut_to
         if os.path.exists(path):
-            rep.ok(os.path.getsize(path) == want,
-                   "%s: the segment should be cut back to %d bytes, it has %d" % (name, want, os.path.getsize(path)))
+            # the server preallocates the segment again when it appends to
+            # it: what it kept ends at `want`, zeros (or nothing) follow
+            with open(path, "rb") as f:
+                head = f.read(want + 4096)
+                fr = wal_frames(path, head)
+                kept = fr[-1][2] if fr else SEG_HEADER
+                nonzero = head[want:].strip(b"\0") != b""
+                f.seek(len(head))
+                while not nonzero:
+                    chunk = f.read(1 << 20)
+                    if not chunk:
+                        break
+                    nonzero = chunk != bytes(len(chunk))
+            rep.ok(kept == want and not nonzero,
+                   "%s: the segment should be cut back to %d bytes (then only preallocated zeros), it has %d "
+                   "bytes of frames%s" % (name, want, kept, ", and non-zero bytes after them" if nonzero else ""))
         if a.verbose:
             print("  ok: %s" % name, flush=True)
 
@@ -218,6 +245,14 @@ def main():
         expect_start("cut at %d" % o, truncate_to(o), n, None if o == b else o - b, cut_to=b)
     print("torn-tail: cut at each of the %d offsets %d..%d: %s" %
           (size + 1 - first, first, size, "ok" if not rep.failed else "FAILED"), flush=True)
+    f0 = rep.failed
+
+    # 1b. the state a kill -9 leaves: the preallocated zeros after the last batch
+    if prealloc_zeros:
+        expect_start("the segment's preallocated zeros after the last batch", lambda d, path: None, a.records,
+                     prealloc_zeros, src=prealloc, cut_to=size, note="only zeros")
+    print("torn-tail: %d preallocated zero bytes after the last batch cut off: %s" %
+          (prealloc_zeros, "ok" if rep.failed == f0 else "FAILED"), flush=True)
     f0 = rep.failed
 
     # 2. garbage, zeros and lying headers after a whole record
@@ -265,6 +300,9 @@ def main():
         cleanup(work, True)
         return 1
     recs2 = wal_records(os.path.join(nosync, "wal", segname))
+    # cut the preallocated zeros after the last batch, as for the base
+    fr2 = wal_frames(os.path.join(nosync, "wal", segname))
+    os.truncate(os.path.join(nosync, "wal", segname), fr2[-1][2] if fr2 else SEG_HEADER)
     size2 = os.path.getsize(os.path.join(nosync, "wal", segname))
     if rep.ok(len(recs2) == a.records + more and recs2[-1][1] == size2,
               "after %d SETs under appendfsync no the segment holds %d records (found %d)" %

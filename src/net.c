@@ -259,6 +259,11 @@ static void park(client *c)
     __atomic_add_fetch(&w->nparked, 1, __ATOMIC_SEQ_CST);
 }
 
+void net_wake_worker(int i)
+{
+    if (i >= 0 && i < nworkers) event_active(workers[i].durable_ev, EV_READ, 1);
+}
+
 void net_notify_durable(void)
 {
     for (int i = 0; i < nworkers; i++)
@@ -582,15 +587,14 @@ static void *worker_main(void *arg)
     ready_workers++;
     pthread_cond_broadcast(&ready_cond);
     pthread_mutex_unlock(&ready_lock);
-    wal_thread_can_lead();
+    wal_thread_can_lead(w->id);
     /* libevent's loop one round at a time, so that the worker can do what
      * a round's commands left for it before it sleeps (Redis's
      * beforeSleep): write the round's WAL records itself, when the disk is
      * fast, and release the replies they hold without a thread hand-off. */
     while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
         event_base_loop(w->base, EVLOOP_ONCE | EVLOOP_NO_EXIT_ON_EMPTY);
-        while (wal_lead())
-            if (__atomic_load_n(&w->nparked, __ATOMIC_RELAXED)) on_durable(-1, 0, w);
+        if (wal_lead() && __atomic_load_n(&w->nparked, __ATOMIC_RELAXED)) on_durable(-1, 0, w);
     }
     ks_thread_exit();
     return NULL;

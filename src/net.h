@@ -38,6 +38,9 @@ void net_reset_stats(void);
 /* Called by the WAL thread when the acknowledged LSN advanced (or the log
  * failed): wakes the workers that hold replies. */
 void net_notify_durable(void);
+/* Wakes worker i's loop (its durable event): it then commits what it left
+ * in the WAL buffer (wal_lead). */
+void net_wake_worker(int i);
 /* ---- work for a client from another thread (blocking pops, Pub/Sub) ----
  * client_post queues fn(c, arg) to run on worker w, the owner of client id,
  * in the order posted; c is NULL if that client has closed meanwhile (fn

@@ -267,8 +267,26 @@ static struct {
 } W = {.mu = PTHREAD_MUTEX_INITIALIZER, .seg_mu = PTHREAD_MUTEX_INITIALIZER, .io_mu = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
 
 static __thread bool tl_can_lead;   /* a worker: runs wal_lead() before it sleeps */
+static __thread int tl_worker = -1;  /* its index */
+/* Workers (bit i: worker i, i < 64) that found the log busy with records
+ * of theirs waiting: the holder wakes them when it lets go, and each
+ * commits its own batch while the holder goes back to its clients. */
+static uint64_t want_lead;
 
-void wal_thread_can_lead(void) { tl_can_lead = true; }
+void wal_thread_can_lead(int worker)
+{
+    tl_can_lead = true;
+    tl_worker = worker;
+}
+
+/* After letting go of io_mu: wakes the workers that wanted it. */
+static void wake_waiting_leaders(void)
+{
+    if (!__atomic_load_n(&want_lead, __ATOMIC_SEQ_CST)) return;
+    uint64_t m = __atomic_exchange_n(&want_lead, 0, __ATOMIC_SEQ_CST);
+    for (int i = 0; m; i++, m >>= 1)
+        if ((m & 1) && i != tl_worker) net_wake_worker(i);
+}
 
 /* Each statistic has one writer at a time (the holder of io_mu, or a
  * writer holding W.mu); INFO reads them from other threads. */
@@ -607,6 +625,7 @@ static void *wal_thread(void *arg)
         pthread_mutex_lock(&W.io_mu);
         int r = W.failed ? -1 : commit_round(force_sync);
         pthread_mutex_unlock(&W.io_mu);
+        wake_waiting_leaders();
         if (r != 0) break;
     }
     return NULL;
@@ -620,11 +639,26 @@ bool wal_lead(void)
     pthread_mutex_lock(&W.mu);
     bool pending = W.flen != 0 && !W.stop;
     pthread_mutex_unlock(&W.mu);
-    /* another leader (a worker or the WAL thread) looks again at the fill
-     * buffer after it lets go of the file, so what is left here is not lost */
-    if (!pending || pthread_mutex_trylock(&W.io_mu) != 0) return false;
+    if (!pending) return false;
+    if (pthread_mutex_trylock(&W.io_mu) != 0) {
+        /* Someone is writing the log.  Rather than have the holder write
+         * this worker's records too (its own clients would wait for a
+         * second fsync), ask to be woken when it lets go, then look once
+         * more: if it let go before seeing the request, the lock is free
+         * now (else the next holder sees the request). */
+        if (tl_worker < 0 || tl_worker >= 64) {   /* no bit for it: the WAL thread takes them */
+            pthread_mutex_lock(&W.mu);
+            pthread_cond_signal(&W.work);
+            pthread_mutex_unlock(&W.mu);
+            return false;
+        }
+        __atomic_or_fetch(&want_lead, 1ull << tl_worker, __ATOMIC_SEQ_CST);
+        if (pthread_mutex_trylock(&W.io_mu) != 0) return false;
+        __atomic_and_fetch(&want_lead, ~(1ull << tl_worker), __ATOMIC_SEQ_CST);
+    }
     int r = W.failed ? -1 : commit_round(false);
     pthread_mutex_unlock(&W.io_mu);
+    wake_waiting_leaders();
     return r == 0;
 }
 

@@ -59,12 +59,12 @@ void wal_stop(void);
 bool wal_enabled(void);
 /* Called once by each worker thread: its appends do not wake the WAL
  * thread while workers lead (see wal_lead). */
-void wal_thread_can_lead(void);
+void wal_thread_can_lead(int worker);
 /* A worker about to sleep: if records are waiting, the disk is fast
  * enough (or appendfsync is not always) and nobody else is writing the
  * log, writes them itself (one write, one fdatasync under always) and
- * publishes.  Returns true if it did (call again: more may have come
- * meanwhile), false if there was nothing to do or another writer will. */
+ * publishes.  If another thread is writing, asks it for a wake-up
+ * (net_wake_worker) when it is done.  Returns true if it committed. */
 bool wal_lead(void);
 /* Appends an effect; returns its LSN (0 if the WAL is disabled).  Call with
  * the shard lock(s) of what the record changes held. */

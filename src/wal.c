@@ -355,7 +355,7 @@ static uint64_t append_record(const struct wal_rec *r, const uint8_t *raw, size_
         W.fill = hf_realloc(W.fill, cap);
         W.fcap = cap;
     }
-    if (was_empty) W.flen = MARK_LEN;
+    if (was_empty) __atomic_store_n(&W.flen, MARK_LEN, __ATOMIC_RELAXED);
     uint64_t lsn = W.next_lsn++;
     uint8_t *h = W.fill + W.flen;
     if (r) wal_encode_payload(r, h + REC_HEADER);
@@ -363,7 +363,7 @@ static uint64_t append_record(const struct wal_rec *r, const uint8_t *raw, size_
     put32(h, (uint32_t)plen);
     put64(h + 8, lsn);
     put32(h + 4, crc32c(0, h + 8, 8 + plen));
-    W.flen += REC_HEADER + plen;
+    __atomic_store_n(&W.flen, W.flen + REC_HEADER + plen, __ATOMIC_RELAXED);   /* wal_lead peeks */
     W.fill_last = lsn;
     W.frecs++;
     ST_SET(records, W.st.records + 1);
@@ -520,7 +520,7 @@ static int commit_round(bool force_sync)
     uint64_t last = W.fill_last;
     W.fill = W.spare;
     W.fcap = W.scap;
-    W.flen = 0;
+    __atomic_store_n(&W.flen, 0, __ATOMIC_RELAXED);
     W.spare = batch;
     W.scap = bcap;
     pthread_cond_broadcast(&W.space);
@@ -636,10 +636,9 @@ bool wal_lead(void)
     if (!wal_enabled() || !__atomic_load_n(&W.worker_leads, __ATOMIC_RELAXED) ||
         __atomic_load_n(&W.failed, __ATOMIC_RELAXED))
         return false;
-    pthread_mutex_lock(&W.mu);
-    bool pending = W.flen != 0 && !W.stop;
-    pthread_mutex_unlock(&W.mu);
-    if (!pending) return false;
+    /* a peek without the mutex: this thread sees its own appends, and
+     * another worker's records are that worker's to commit */
+    if (__atomic_load_n(&W.flen, __ATOMIC_RELAXED) == 0) return false;
     if (pthread_mutex_trylock(&W.io_mu) != 0) {
         /* Someone is writing the log.  Rather than have the holder write
          * this worker's records too (its own clients would wait for a

@@ -434,9 +434,12 @@ static int open_segment(uint64_t first)
     uint8_t h[SEG_HEADER + MARK_LEN];
     encode_header(h, first);
     encode_mark(h + SEG_HEADER, __atomic_load_n(&W.durable, __ATOMIC_RELAXED), first);
-    bool ok = fs_write_all(fd, h, sizeof h) == 0;
+    /* the header durable first, then the preallocation: a crash must not
+     * leave a full-size file whose header never reached the disk (the
+     * new length needs no sync of its own: the zeros are no data) */
+    bool ok = fs_write_all(fd, h, sizeof h) == 0 && fdatasync(fd) == 0;
     if (ok) preallocate(fd, sizeof h);
-    if (!ok || fdatasync(fd) != 0 || fs_fsync_dir(W.dir) != 0) {
+    if (!ok || fs_fsync_dir(W.dir) != 0) {
         int e = errno;
         close(fd);
         errno = e;
@@ -582,7 +585,10 @@ static void *wal_thread(void *arg)
     for (;;) {
         pthread_mutex_lock(&W.mu);
         while (W.flen == 0 && !W.stop && !W.sync_requested) {
-            if (POLICY() == FSYNC_EVERYSEC && __atomic_load_n(&W.written_unsynced, __ATOMIC_RELAXED)) {
+            /* under everysec, a tick every second whatever: workers write
+             * batches without waking this thread, and someone must sync
+             * what they leave once writes stop */
+            if (POLICY() == FSYNC_EVERYSEC) {
                 struct timespec ts;
                 clock_gettime(CLOCK_REALTIME, &ts);
                 ts.tv_sec += 1;
@@ -922,6 +928,13 @@ static bool valid_frame_after(const wal_reader *rd, size_t off)
     return valid_record_after(rd, off) || durable_mark_after(rd, off, 0, &at, &d);
 }
 
+static bool zeros_to_end(const wal_reader *rd, size_t from)
+{
+    for (size_t i = from; i < rd->len; i++)
+        if (rd->data[i]) return false;
+    return true;
+}
+
 static int load_segment(wal_reader *rd, int i)
 {
     hf_free(rd->data);
@@ -938,7 +951,8 @@ static int load_segment(wal_reader *rd, int i)
         get32(rd->data + 24) != crc32c(0, rd->data, 24) || get64(rd->data + 16) != rd->segs[i].first) {
         /* a segment whose creation never became durable: no more than its
          * header and first mark were written, and nothing valid is there */
-        if (i == rd->nsegs - 1 && rd->len <= SEG_HEADER + MARK_LEN && !valid_frame_after(rd, 0)) {
+        if (i == rd->nsegs - 1 &&
+            ((rd->len <= SEG_HEADER + MARK_LEN && !valid_frame_after(rd, 0)) || zeros_to_end(rd, 0))) {
             rd->off = 0;
             snprintf(rd->err, sizeof rd->err, "%s: incomplete segment header", rd->path);
             snprintf(rd->note, sizeof rd->note, "the segment's creation was never synced");
@@ -960,13 +974,6 @@ static int load_segment(wal_reader *rd, int i)
     rd->expect = rd->segs[i].first;
     rd->off = SEG_HEADER;
     return WAL_READ_OK;
-}
-
-static bool zeros_to_end(const wal_reader *rd, size_t from)
-{
-    for (size_t i = from; i < rd->len; i++)
-        if (rd->data[i]) return false;
-    return true;
 }
 
 /* A bad frame at rd->off, where LSN rd->expect was due: a torn tail or
@@ -1057,7 +1064,8 @@ int wal_reader_next(wal_reader *rd, uint64_t *lsn, struct wal_rec *r)
 
 bool wal_reader_tail_zero(const wal_reader *rd)
 {
-    return rd->data && zeros_to_end(rd, rd->off);
+    /* past a whole header: a torn header is no preallocated space */
+    return rd->data && rd->off >= SEG_HEADER && zeros_to_end(rd, rd->off);
 }
 
 int64_t wal_reader_truncate_tail(wal_reader *rd)

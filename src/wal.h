@@ -143,8 +143,9 @@ const char *wal_reader_error(const wal_reader *rd);
  * bad record had been durable, or that valid records after a hole were
  * never synced; "" when there is nothing to add.  Owned by rd. */
 const char *wal_reader_note(const wal_reader *rd);
-/* After TORN: is everything from the torn frame to the end of the file
- * zero (a preallocated segment's unused space, as after a kill -9)? */
+/* After TORN: is everything from the torn frame (past the segment's
+ * header) to the end of the file zero (a preallocated segment's unused
+ * space, as after a kill -9)? */
 bool wal_reader_tail_zero(const wal_reader *rd);
 /* Truncates the last segment at the torn frame (removes it if its header
  * was torn), fsyncs; returns the bytes dropped, -1 on error (errno). */

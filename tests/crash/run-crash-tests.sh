@@ -6,6 +6,8 @@
 #   2   power loss (crash-loop --power-loss with fsync-shim.so): 5 cycles under
 #       appendfsync always (nothing acknowledged lost), 2 under everysec (only
 #       what was acknowledged in the last 2 s before the cut may be lost)
+#   2b  under everysec, writes followed by silence become durable within
+#       seconds (everysec-idle.py)
 #   3   kill -9 while a snapshot is half written (snapshot-kill.py)
 #   4   torn WAL tail at every byte offset, garbage after it, damage in the
 #       middle refused (torn-tail.py)
@@ -104,6 +106,8 @@ if [ -n "$py" ]; then
         "$py" "$here/atomic-commands.py" --server "$server" $keep
     run "7 a key recreated after it expired recovers as the new key only" \
         "$py" "$here/expire-recreate.py" --server "$server" $keep
+    run "2b appendfsync everysec syncs the tail once writes stop" \
+        "$py" "$here/everysec-idle.py" --server "$server" $keep
     run "7 every data type and MULTI/EXEC survive kill -9, with snapshots, 6 cycles" \
         "$py" "$here/types-crash.py" --server "$server" --cycles 6 --seed "$seed" $keep
 else
@@ -111,6 +115,7 @@ else
     skip "4 torn WAL tail" "no python3"
     skip "4b multi-record commands" "no python3"
     skip "7 expired and recreated keys" "no python3"
+    skip "2b everysec syncs an idle tail" "no python3"
     skip "7 data types survive kill -9" "no python3"
 fi
 

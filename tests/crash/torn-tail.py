@@ -290,6 +290,14 @@ def main():
                 f.write(hdr[:ln])
         expect_start("a new segment with %d bytes of its header and first mark" % ln, m, a.records,
                      ln - SEG_HEADER if ln > SEG_HEADER else ln, cut_to=size)
+    # a preallocated new segment whose length reached the disk but whose
+    # header did not: all zeros, longer than a header and mark
+    zlen = 1 << 20
+    def mz(d, path):
+        with open(os.path.join(d, "wal", "%020d.log" % nxt), "wb") as f:
+            f.write(bytes(zlen))
+    expect_start("a new segment of %d zeros (its length durable, its header not)" % zlen, mz, a.records,
+                 zlen, cut_to=size)
     print("torn-tail: a torn segment header: %s" % ("ok" if rep.failed == f0 else "FAILED"), flush=True)
     f0 = rep.failed
 

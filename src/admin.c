@@ -485,23 +485,23 @@ static void wal_scan_end(wal_reader *rd, int rc, struct wal_scan *ws)
 {
     ws->end = rc;
     if (rc == WAL_READ_END) return;
-    if (rc == WAL_READ_TORN && wal_reader_tail_zero(rd)) {
-        /* what a kill -9 leaves in a preallocated segment: not a torn
-         * write (the server still cuts it off at start) */
-        struct stat st;
-        ws->end = WAL_READ_END;
-        if (stat(wal_reader_file(rd), &st) == 0 && (uint64_t)st.st_size >= wal_reader_offset(rd))
-            ws->unused = (uint64_t)st.st_size - wal_reader_offset(rd);
-        return;
-    }
     snprintf(ws->where, sizeof ws->where, "%s", wal_reader_error(rd));
     snprintf(ws->file, sizeof ws->file, "%s", wal_reader_file(rd));
     snprintf(ws->note, sizeof ws->note, "%s", wal_reader_note(rd));
     ws->offset = wal_reader_offset(rd);
+    if (rc != WAL_READ_TORN) return;
     struct stat st;
     /* what wal_reader_truncate_tail() would drop: the rest of the file */
-    if (rc == WAL_READ_TORN && stat(ws->file, &st) == 0 && (uint64_t)st.st_size >= ws->offset)
-        ws->torn_bytes = (uint64_t)st.st_size - ws->offset;
+    uint64_t rest = 0;
+    if (stat(ws->file, &st) == 0 && (uint64_t)st.st_size >= ws->offset) rest = (uint64_t)st.st_size - ws->offset;
+    if (wal_reader_tail_zero(rd)) {
+        /* what a kill -9 leaves in a preallocated segment: not a torn
+         * write (the server still cuts it off at start) */
+        ws->end = WAL_READ_END;
+        ws->unused = rest;
+    } else {
+        ws->torn_bytes = rest;
+    }
 }
 
 /* Reads every WAL record without applying it.  Returns 0, or -1 if dir/wal

@@ -266,18 +266,13 @@ static struct {
     struct wal_stats st;
 } W = {.mu = PTHREAD_MUTEX_INITIALIZER, .seg_mu = PTHREAD_MUTEX_INITIALIZER, .io_mu = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
 
-static __thread bool tl_can_lead;   /* a worker: runs wal_lead() before it sleeps */
-static __thread int tl_worker = -1;  /* its index */
+static __thread int tl_worker = -1;  /* a worker's index (it runs wal_lead() before it sleeps) */
 /* Workers (bit i: worker i, i < 64) that found the log busy with records
  * of theirs waiting: the holder wakes them when it lets go, and each
  * commits its own batch while the holder goes back to its clients. */
 static uint64_t want_lead;
 
-void wal_thread_can_lead(int worker)
-{
-    tl_can_lead = true;
-    tl_worker = worker;
-}
+void wal_thread_can_lead(int worker) { tl_worker = worker; }
 
 /* After letting go of io_mu: wakes the workers that wanted it. */
 static void wake_waiting_leaders(void)
@@ -368,7 +363,7 @@ static uint64_t append_record(const struct wal_rec *r, const uint8_t *raw, size_
     W.frecs++;
     ST_SET(records, W.st.records + 1);
     /* a worker that will lead before it sleeps wakes nobody */
-    if ((was_empty && !(tl_can_lead && __atomic_load_n(&W.worker_leads, __ATOMIC_RELAXED))) ||
+    if ((was_empty && !(tl_worker >= 0 && __atomic_load_n(&W.worker_leads, __ATOMIC_RELAXED))) ||
         (W.lingering && W.frecs == W.linger_target))
         pthread_cond_signal(&W.work);
     pthread_mutex_unlock(&W.mu);
@@ -514,7 +509,8 @@ static int do_sync(void)
  * held.  Returns 0, or -1 once the log failed. */
 static int commit_round(bool force_sync)
 {
-    __atomic_store_n(&W.policy, CONF_GET(appendfsync), __ATOMIC_RELAXED);   /* CONFIG SET takes effect per batch */
+    int policy = CONF_GET(appendfsync);   /* CONFIG SET takes effect per batch */
+    __atomic_store_n(&W.policy, policy, __ATOMIC_RELAXED);
     pthread_mutex_lock(&W.mu);
     uint64_t batch_recs = W.frecs;
     W.frecs = 0;
@@ -543,13 +539,13 @@ static int commit_round(bool force_sync)
         pthread_mutex_unlock(&W.seg_mu);
     }
     bool synced = false;
-    if ((POLICY() == FSYNC_ALWAYS && unsynced) || (force_sync && unsynced) ||
-        (POLICY() == FSYNC_EVERYSEC && unsynced && hf_monotonic_us() - W.last_fsync_us >= 1000000)) {
+    if (unsynced && (policy == FSYNC_ALWAYS || force_sync ||
+                     (policy == FSYNC_EVERYSEC && hf_monotonic_us() - W.last_fsync_us >= 1000000))) {
         if (do_sync() != 0) { fail("fdatasync", errno); return -1; }
         synced = true;
     }
     __atomic_store_n(&W.worker_leads,
-                     POLICY() != FSYNC_ALWAYS || W.st.fsync_usec_last < LEAD_FSYNC_US, __ATOMIC_RELAXED);
+                     policy != FSYNC_ALWAYS || W.st.fsync_usec_last < LEAD_FSYNC_US, __ATOMIC_RELAXED);
     if (blen) publish(last, synced ? last : 0);
     else if (synced) publish(0, __atomic_load_n(&W.written, __ATOMIC_RELAXED));
     /* the batch's clients are released now: the next batch should wait
@@ -637,14 +633,14 @@ static void *wal_thread(void *arg)
     return NULL;
 }
 
-bool wal_lead(void)
+void wal_lead(void)
 {
     if (!wal_enabled() || !__atomic_load_n(&W.worker_leads, __ATOMIC_RELAXED) ||
         __atomic_load_n(&W.failed, __ATOMIC_RELAXED))
-        return false;
+        return;
     /* a peek without the mutex: this thread sees its own appends, and
      * another worker's records are that worker's to commit */
-    if (__atomic_load_n(&W.flen, __ATOMIC_RELAXED) == 0) return false;
+    if (__atomic_load_n(&W.flen, __ATOMIC_RELAXED) == 0) return;
     if (pthread_mutex_trylock(&W.io_mu) != 0) {
         /* Someone is writing the log.  Rather than have the holder write
          * this worker's records too (its own clients would wait for a
@@ -655,16 +651,15 @@ bool wal_lead(void)
             pthread_mutex_lock(&W.mu);
             pthread_cond_signal(&W.work);
             pthread_mutex_unlock(&W.mu);
-            return false;
+            return;
         }
         __atomic_or_fetch(&want_lead, 1ull << tl_worker, __ATOMIC_SEQ_CST);
-        if (pthread_mutex_trylock(&W.io_mu) != 0) return false;
+        if (pthread_mutex_trylock(&W.io_mu) != 0) return;
         __atomic_and_fetch(&want_lead, ~(1ull << tl_worker), __ATOMIC_SEQ_CST);
     }
-    int r = W.failed ? -1 : commit_round(false);
+    if (!W.failed) commit_round(false);
     pthread_mutex_unlock(&W.io_mu);
     wake_waiting_leaders();
-    return r == 0;
 }
 
 int wal_list_segments(const char *dir, struct wal_segment **out)

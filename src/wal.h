@@ -63,9 +63,10 @@ void wal_thread_can_lead(int worker);
 /* A worker about to sleep: if records are waiting, the disk is fast
  * enough (or appendfsync is not always) and nobody else is writing the
  * log, writes them itself (one write, one fdatasync under always) and
- * publishes.  If another thread is writing, asks it for a wake-up
- * (net_wake_worker) when it is done.  Returns true if it committed. */
-bool wal_lead(void);
+ * publishes (which wakes, through net_notify_durable, every worker holding
+ * replies: this one too).  If another thread is writing, asks it for a
+ * wake-up (net_wake_worker) when it is done. */
+void wal_lead(void);
 /* Appends an effect; returns its LSN (0 if the WAL is disabled).  Call with
  * the shard lock(s) of what the record changes held. */
 uint64_t wal_log(const struct wal_rec *r);

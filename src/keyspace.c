@@ -150,9 +150,7 @@ static void stage_flush(void)
     if (stg.n == 1) {
         lsn = wal_log_payload(stg.buf + 4, stg.len - 4);
     } else {
-        struct wal_rec g = {.type = WREC_GROUP, .shard = 0xffffffffu, .expire = stg.n,
-                            .val = (const char *)stg.buf, .vlen = (uint32_t)stg.len};
-        lsn = wal_log(&g);
+        lsn = wal_log_group(stg.buf, stg.len, (uint32_t)stg.n);
     }
     if (lsn) {
         if (stg.all)

@@ -4,9 +4,9 @@
  *   <dir>/wal/<first-lsn, 20 digits>.log      segments, rolled at wal-segment-bytes
  *
  * SEGMENT = header, then frames back to back: records and batch marks.
- *   header (32 bytes): "HOLDFWAL" | u32 version (2) | u32 reserved | u64 first lsn |
+ *   header (32 bytes): "HOLDFWAL" | u32 version (3) | u32 reserved | u64 first lsn |
  *                      u32 crc32c(of the 24 bytes before) | u32 reserved
- *   record:  u32 payload length | u32 crc32c(lsn bytes + payload) | u64 lsn | payload
+ *   record:  u32 payload length | u32 crc32c(payload + lsn bytes) | u64 lsn | payload
  *   mark (24 bytes): u32 0xffffffff | u32 crc32c(the 16 bytes after) |
  *                    u64 durable lsn | u64 next lsn
  *   payload: u8 type | u8 value type | u8 encoding | u8 0 | u32 db | u32 shard |
@@ -15,7 +15,12 @@
  * record of a segment has the LSN in its name.  A record's length is at most
  * 2^32 - 65, so the tag 0xffffffff tells a mark from a record.
  *
- * BATCH MARKS (version 2).  Every write(2) of a batch begins with a mark:
+ * VERSION 3 covers the payload first and the LSN last (versions 1 and 2:
+ * the LSN first): a writer computes the payload's CRC before it takes the
+ * log's mutex, and under it extends that by the 8 LSN bytes (one crc32
+ * instruction).  The reader checks each segment by its own version.
+ *
+ * BATCH MARKS (version 2 on).  Every write(2) of a batch begins with a mark:
  * "every record up to <durable lsn> was on stable storage when this batch was
  * written; the next record is <next lsn>".  The durable LSN is the one the
  * last successful fdatasync published, read by the WAL thread just before
@@ -79,7 +84,7 @@
  * Version 1 segments (no marks) are still read, with the rule of that
  * version: in the last segment a bad record with no valid record anywhere
  * after it is a torn tail, anything else corruption.  The server never
- * appends to a version 1 segment: it starts a new one.
+ * appends to a segment of an earlier version: it starts a new one.
  *
  * What a mark cannot prove: the last batch written before a crash is fsynced,
  * but no later mark says so until the server writes again (a restart's first
@@ -121,7 +126,8 @@
 #define REC_HEADER 16
 #define PAYLOAD_MIN 28
 #define MAX_PAYLOAD (UINT32_MAX - 64)
-#define SEG_VERSION 2             /* 1: records only; 2: records and batch marks */
+#define SEG_VERSION 3             /* 1: records only; 2: records and batch marks;
+                                   * 3: a record's CRC covers payload, then LSN */
 #define MARK_TAG 0xffffffffu      /* a mark's first word: longer than any record */
 #define MARK_LEN 24
 #define BUFFER_HIGH (64u * 1024 * 1024)   /* writers wait above this */
@@ -130,6 +136,14 @@ static inline void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static inline void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 static inline uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static inline uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+/* The CRC of the record at rec (header, then plen payload bytes), as a
+ * segment of this version computes it. */
+static uint32_t record_crc(uint32_t version, const uint8_t *rec, size_t plen)
+{
+    if (version < 3) return crc32c(0, rec + 8, 8 + plen);
+    return crc32c(crc32c(0, rec + REC_HEADER, plen), rec + 8, 8);
+}
 
 size_t wal_encode_payload(const struct wal_rec *r, uint8_t *b)
 {
@@ -233,38 +247,52 @@ static bool mark_ok(const uint8_t *p, size_t left)
 /* ---- the writer ----------------------------------------------------------------- */
 
 
+/* Fields are grouped by who writes them, each group on its own cache lines:
+ * every command reads the first group, every append writes the second,
+ * every batch writes the third.  Mixed, the workers' appends made each
+ * other's reads of `enabled` miss. */
+#define CACHELINE 64
 static struct {
-    pthread_mutex_t mu;
-    pthread_cond_t work, space;
+    /* read-mostly: set at start and stop, and once per batch if changed */
+    bool enabled, running, stop;
+    int policy;
+    bool worker_leads;           /* workers write their own batches (atomic) */
+    pthread_t thread;
+    char dir[1024];
+    /* the fill buffer, under mu: written by every append */
+    _Alignas(CACHELINE) pthread_mutex_t mu;
     uint8_t *fill, *spare;
     size_t flen, fcap, scap;
     uint64_t next_lsn;           /* next LSN to assign */
     uint64_t fill_last;          /* last LSN in fill */
     uint64_t frecs;              /* records in fill */
+    uint64_t records;            /* statistic: records appended */
     uint64_t linger_target;      /* WAL thread waits for this many records */
     bool lingering;
-    bool stop, running, enabled;
     bool sync_requested;         /* wal_sync(): fsync even under everysec/no */
-    pthread_cond_t synced;
-    int policy;
-    pthread_t thread;
-    bool worker_leads;           /* workers write their own batches (atomic) */
+    pthread_cond_t work, space, synced;
     /* owned by whoever holds io_mu: the WAL thread or a leading worker
      * (segments also under seg_mu) */
-    pthread_mutex_t io_mu;
+    _Alignas(CACHELINE) pthread_mutex_t io_mu;
     int fd;
-    char dir[1024];
     pthread_mutex_t seg_mu;
     struct wal_segment *segs;
     int nsegs;
     int64_t last_fsync_us;
     uint64_t written_unsynced;
-    /* published */
-    uint64_t durable, written, ack;
+    struct wal_stats st;
+    /* published once per batch, read by every client with a reply waiting */
+    _Alignas(CACHELINE) uint64_t durable, written, ack;
     int failed;
     char reason[256];
-    struct wal_stats st;
-} W = {.mu = PTHREAD_MUTEX_INITIALIZER, .seg_mu = PTHREAD_MUTEX_INITIALIZER, .io_mu = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
+} W = {.seg_mu = PTHREAD_MUTEX_INITIALIZER, .io_mu = PTHREAD_MUTEX_INITIALIZER, .fd = -1,
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+       /* appends hold it for a copy and a CRC: spin a little before sleeping */
+       .mu = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP,
+#else
+       .mu = PTHREAD_MUTEX_INITIALIZER,
+#endif
+};
 
 static __thread int tl_worker = -1;  /* a worker's index (it runs wal_lead() before it sleeps) */
 /* Workers (bit i: worker i, i < 64) that found the log busy with records
@@ -322,7 +350,7 @@ void wal_get_stats(struct wal_stats *out)
     pthread_mutex_lock(&W.seg_mu);
     out->fsyncs = ST_GET(fsyncs);
     out->batches = ST_GET(batches);
-    out->records = ST_GET(records);
+    out->records = __atomic_load_n(&W.records, __ATOMIC_RELAXED);
     out->bytes = ST_GET(bytes);
     out->fsync_usec_total = ST_GET(fsync_usec_total);
     out->fsync_usec_last = ST_GET(fsync_usec_last);
@@ -335,8 +363,13 @@ void wal_get_stats(struct wal_stats *out)
 /* Appends one record whose payload is either encoded from r or copied from
  * raw (plen bytes).  The first record of a batch reserves the batch mark in
  * front of it; the WAL thread fills that in just before the write. */
-static uint64_t append_record(const struct wal_rec *r, const uint8_t *raw, size_t plen)
+/* Appends one record whose payload is pre (prelen bytes) followed by body
+ * (blen bytes), pcrc being crc32c(0, payload): the caller computed it
+ * outside the mutex, which is held only to take an LSN and copy. */
+static uint64_t append_record(const uint8_t *pre, size_t prelen, const uint8_t *body, size_t blen,
+                              uint32_t pcrc)
 {
+    size_t plen = prelen + blen;
     pthread_mutex_lock(&W.mu);
     while (W.flen > BUFFER_HIGH && !W.failed && !W.stop) {
         pthread_cond_signal(&W.work);    /* the WAL thread drains it */
@@ -353,15 +386,15 @@ static uint64_t append_record(const struct wal_rec *r, const uint8_t *raw, size_
     if (was_empty) __atomic_store_n(&W.flen, MARK_LEN, __ATOMIC_RELAXED);
     uint64_t lsn = W.next_lsn++;
     uint8_t *h = W.fill + W.flen;
-    if (r) wal_encode_payload(r, h + REC_HEADER);
-    else memcpy(h + REC_HEADER, raw, plen);
     put32(h, (uint32_t)plen);
     put64(h + 8, lsn);
-    put32(h + 4, crc32c(0, h + 8, 8 + plen));
+    put32(h + 4, crc32c(pcrc, h + 8, 8));
+    if (prelen) memcpy(h + REC_HEADER, pre, prelen);
+    if (blen) memcpy(h + REC_HEADER + prelen, body, blen);
     __atomic_store_n(&W.flen, W.flen + REC_HEADER + plen, __ATOMIC_RELAXED);   /* wal_lead peeks */
     W.fill_last = lsn;
     W.frecs++;
-    ST_SET(records, W.st.records + 1);
+    __atomic_store_n(&W.records, W.records + 1, __ATOMIC_RELAXED);
     /* a worker that will lead before it sleeps wakes nobody */
     if ((was_empty && !(tl_worker >= 0 && __atomic_load_n(&W.worker_leads, __ATOMIC_RELAXED))) ||
         (W.lingering && W.frecs == W.linger_target))
@@ -370,16 +403,20 @@ static uint64_t append_record(const struct wal_rec *r, const uint8_t *raw, size_
     return lsn;
 }
 
-uint64_t wal_log(const struct wal_rec *r)
-{
-    if (!wal_enabled()) return 0;
-    return append_record(r, NULL, wal_encode_payload(r, NULL));
-}
-
 uint64_t wal_log_payload(const uint8_t *payload, size_t len)
 {
     if (!wal_enabled()) return 0;
-    return append_record(NULL, payload, len);
+    return append_record(NULL, 0, payload, len, crc32c(0, payload, len));
+}
+
+uint64_t wal_log_group(const uint8_t *members, size_t len, uint32_t count)
+{
+    if (!wal_enabled()) return 0;
+    struct wal_rec g = {.type = WREC_GROUP, .shard = 0xffffffffu, .expire = count};
+    uint8_t head[PAYLOAD_MIN];
+    wal_encode_payload(&g, head);   /* no key, no value: the header alone */
+    put32(head + 24, (uint32_t)len);   /* the value (members) follows it */
+    return append_record(head, sizeof head, members, len, crc32c(crc32c(0, head, sizeof head), members, len));
 }
 
 static void segment_path(char *buf, size_t len, uint64_t first)   /* len >= 1100 */
@@ -756,6 +793,7 @@ int wal_start(const char *dir, uint64_t next_lsn, bool append_last)
     pthread_cond_init(&W.synced, &ca);
     pthread_condattr_destroy(&ca);
     W.worker_leads = true;   /* until an fsync says the disk is slow */
+    W.stop = false;
     __atomic_store_n(&W.enabled, true, __ATOMIC_RELEASE);
     W.running = true;
     pthread_create(&W.thread, NULL, wal_thread, NULL);
@@ -793,6 +831,9 @@ void wal_stop(void)
     hf_free(W.spare);
     hf_free(W.segs);
     W.fill = W.spare = NULL;
+    W.fcap = W.scap = 0;
+    __atomic_store_n(&W.flen, 0, __ATOMIC_RELAXED);
+    W.frecs = 0;
     W.segs = NULL;
     W.nsegs = 0;
     __atomic_store_n(&W.enabled, false, __ATOMIC_RELEASE);
@@ -895,7 +936,7 @@ static bool valid_record_after(const wal_reader *rd, size_t off)
     for (size_t o = off; o + REC_HEADER + PAYLOAD_MIN <= rd->len; o++) {
         uint32_t plen = get32(rd->data + o);
         if (plen < PAYLOAD_MIN || o + REC_HEADER + (size_t)plen > rd->len) continue;
-        if (crc32c(0, rd->data + o + 8, 8 + (size_t)plen) == get32(rd->data + o + 4)) return true;
+        if (record_crc(rd->version, rd->data + o, plen) == get32(rd->data + o + 4)) return true;
     }
     return false;
 }
@@ -1044,7 +1085,7 @@ int wal_reader_next(wal_reader *rd, uint64_t *lsn, struct wal_rec *r)
             plen = get32(p);
             if (plen < PAYLOAD_MIN || plen > MAX_PAYLOAD) why = "bad record length";
             else if ((size_t)plen + REC_HEADER > left) why = "short record";
-            else if (crc32c(0, p + 8, 8 + (size_t)plen) != get32(p + 4)) why = "CRC mismatch";
+            else if (record_crc(rd->version, p, plen) != get32(p + 4)) why = "CRC mismatch";
             else if (get64(p + 8) != rd->expect) why = "unexpected LSN";
             else if (!wal_decode_payload(p + REC_HEADER, plen, r)) why = "malformed payload";
         }

@@ -1,7 +1,7 @@
 /* wal.h — the write-ahead log: effect records, group commit, durable LSN.
  *
  * Writers (worker threads, holding the shard lock of what they change) call
- * wal_log(), which assigns the next LSN and copies the record into the
+ * wal_log_payload(), which assigns the next LSN and copies the record into the
  * in-memory log buffer.  A committer — a worker about to sleep (wal_lead)
  * while the disk is fast, else the WAL thread — swaps the buffer, writes it
  * with one write(2) and, under appendfsync always, one fdatasync(2); then it
@@ -67,11 +67,13 @@ void wal_thread_can_lead(int worker);
  * replies: this one too).  If another thread is writing, asks it for a
  * wake-up (net_wake_worker) when it is done. */
 void wal_lead(void);
-/* Appends an effect; returns its LSN (0 if the WAL is disabled).  Call with
- * the shard lock(s) of what the record changes held. */
-uint64_t wal_log(const struct wal_rec *r);
-/* Appends an effect already encoded by wal_encode_payload(). */
+/* Appends an effect encoded by wal_encode_payload(); returns its LSN (0 if
+ * the WAL is disabled).  Call with the shard lock(s) of what the record
+ * changes held. */
 uint64_t wal_log_payload(const uint8_t *payload, size_t len);
+/* Appends a WREC_GROUP of count members, given as count x (u32 length |
+ * payload); returns its LSN as wal_log_payload. */
+uint64_t wal_log_group(const uint8_t *members, size_t len, uint32_t count);
 /* The LSN up to which replies may be released: durable (always) or written
  * to the kernel (everysec, no). */
 uint64_t wal_ack_lsn(void);

@@ -186,7 +186,7 @@ class Server:
 
 
 # ---- WAL layout ------------------------------------------------------------------
-# Format version 2: after the 32-byte header, frames back to back: records
+# Format versions 2 and 3: after the 32-byte header, frames back to back: records
 # (u32 payload length | u32 crc | u64 lsn | payload) and 24-byte batch marks
 # (u32 0xffffffff | u32 crc | u64 durable lsn | u64 next lsn), one at the
 # start of every batch's write, after a new segment's header and at a clean
@@ -254,7 +254,7 @@ def _crc_table():
 _CRC_TABLE = _crc_table()
 
 
-def seg_header(first, version=2):
+def seg_header(first, version=3):
     """A segment's 32-byte header."""
     h = b"HOLDFWAL" + struct.pack("<IIQ", version, 0, first)
     return h + struct.pack("<II", crc32c(h), 0)

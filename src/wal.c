@@ -248,28 +248,25 @@ static bool mark_ok(const uint8_t *p, size_t left)
 
 
 /* Fields are grouped by who writes them, each group on its own cache lines:
- * every command reads the first group, every append writes the second,
- * every batch writes the third.  Mixed, the workers' appends made each
- * other's reads of `enabled` miss. */
+ * every command reads the first group, every append writes the LSN
+ * counter, every batch writes the last group.  Mixed, the workers' appends
+ * made each other's reads miss. */
 #define CACHELINE 64
 static struct {
     /* read-mostly: set at start and stop, and once per batch if changed */
     bool enabled, running, stop;
     int policy;
     bool worker_leads;           /* workers write their own batches (atomic) */
+    bool lingering;              /* the WAL thread waits for linger_target (atomic) */
     pthread_t thread;
     char dir[1024];
-    /* the fill buffer, under mu: written by every append */
+    /* the LSN counter: one atomic add per record */
+    _Alignas(CACHELINE) uint64_t next_lsn;   /* next LSN to assign */
+    /* the WAL thread's conditions, under mu */
     _Alignas(CACHELINE) pthread_mutex_t mu;
-    uint8_t *fill, *spare;
-    size_t flen, fcap, scap;
-    uint64_t next_lsn;           /* next LSN to assign */
-    uint64_t fill_last;          /* last LSN in fill */
-    uint64_t frecs;              /* records in fill */
-    uint64_t records;            /* statistic: records appended */
     uint64_t linger_target;      /* WAL thread waits for this many records */
-    bool lingering;
     bool sync_requested;         /* wal_sync(): fsync even under everysec/no */
+    int space_waiters;           /* appenders waiting for room (atomic) */
     pthread_cond_t work, space, synced;
     /* owned by whoever holds io_mu: the WAL thread or a leading worker
      * (segments also under seg_mu) */
@@ -280,21 +277,84 @@ static struct {
     int nsegs;
     int64_t last_fsync_us;
     uint64_t written_unsynced;
+    uint8_t *out;                /* the batch being written */
+    size_t out_cap;
     struct wal_stats st;
-    /* published once per batch, read by every client with a reply waiting */
-    _Alignas(CACHELINE) uint64_t durable, written, ack;
+    /* published once per batch */
+    _Alignas(CACHELINE) uint64_t committed;   /* last LSN taken into a batch (atomic) */
+    uint64_t carried;            /* bytes of records waiting in carries (atomic) */
+    uint64_t durable, written, ack;
     int failed;
     char reason[256];
 } W = {.seg_mu = PTHREAD_MUTEX_INITIALIZER, .io_mu = PTHREAD_MUTEX_INITIALIZER, .fd = -1,
-#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
-       /* appends hold it for a copy and a CRC: spin a little before sleeping */
-       .mu = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP,
-#else
-       .mu = PTHREAD_MUTEX_INITIALIZER,
-#endif
-};
+       .mu = PTHREAD_MUTEX_INITIALIZER};
 
+/* ---- appending: a buffer per thread --------------------------------------------
+ *
+ * Each thread that logs has a slot: a buffer of whole records that it alone
+ * appends to, under the slot's own mutex (contended only when a committer
+ * takes the buffer).  The LSN comes from one atomic counter, taken under
+ * the slot mutex while the caller holds the shard locks of what it changes:
+ * per shard the LSN order is the order of changes, and within a slot LSNs
+ * increase.  A committer reads the counter (X), then takes every slot's
+ * buffer in turn.  Every LSN below X is in one of them: a thread that took
+ * such an LSN held its slot mutex from before taking it until the record
+ * was in place, and the committer locks that mutex after reading X.  So
+ * merging the buffers by LSN gives every record from the last batch's end
+ * up to X - 1, in order.  Records at X or above that are already there
+ * (taken while the committer collected) wait in the committer's carry for
+ * the next batch.  Before, one buffer under one mutex took every record:
+ * with two workers the mutex and the buffer's last cache line passed
+ * between the cores on every append (docs/benchmarks.md). */
 static __thread int tl_worker = -1;  /* a worker's index (it runs wal_lead() before it sleeps) */
+#define MAX_SLOTS 64
+struct slot {
+    _Alignas(CACHELINE) pthread_mutex_t mu;
+    uint8_t *buf;
+    size_t len, cap;             /* len: also read without mu (atomic) */
+    int worker;                  /* the worker that appends here, or -1 */
+};
+static struct slot slots[MAX_SLOTS];
+static int nslots;               /* registered slots (atomic; grows under W.mu) */
+static __thread struct slot *tl_slot;
+/* The committer's side of each slot (under io_mu): the buffer it swaps in
+ * next, and records at or above the last batch's X. */
+struct taken {
+    uint8_t *spare;
+    size_t scap;
+    uint8_t *carry, *carry2;
+    size_t clen, ccap, c2cap;
+};
+static struct taken taken[MAX_SLOTS];
+
+static struct slot *my_slot(void)
+{
+    if (tl_slot) return tl_slot;
+    pthread_mutex_lock(&W.mu);
+    int n = nslots;
+    struct slot *sl;
+    if (n < MAX_SLOTS) {
+        sl = &slots[n];
+        pthread_mutex_init(&sl->mu, NULL);
+        sl->worker = tl_worker;
+        /* before any LSN this thread takes: a committer that sees such an
+         * LSN sees the slot (both sequentially consistent) */
+        __atomic_store_n(&nslots, n + 1, __ATOMIC_SEQ_CST);
+    } else {
+        sl = &slots[MAX_SLOTS - 1];   /* shared: its mutex keeps its LSNs in order */
+        sl->worker = -1;
+    }
+    pthread_mutex_unlock(&W.mu);
+    tl_slot = sl;
+    return sl;
+}
+
+/* Records assigned an LSN and not yet taken into a batch. */
+static uint64_t pending(void)
+{
+    return __atomic_load_n(&W.next_lsn, __ATOMIC_SEQ_CST) - 1 - __atomic_load_n(&W.committed, __ATOMIC_ACQUIRE);
+}
+
 /* Workers (bit i: worker i, i < 64) that found the log busy with records
  * of theirs waiting: the holder wakes them when it lets go, and each
  * commits its own batch while the holder goes back to its clients. */
@@ -339,10 +399,7 @@ uint64_t wal_snapshot_lsn(void)
 
 uint64_t wal_last_lsn(void)
 {
-    pthread_mutex_lock(&W.mu);
-    uint64_t v = W.next_lsn - 1;
-    pthread_mutex_unlock(&W.mu);
-    return v;
+    return __atomic_load_n(&W.next_lsn, __ATOMIC_SEQ_CST) - 1;
 }
 
 void wal_get_stats(struct wal_stats *out)
@@ -350,7 +407,7 @@ void wal_get_stats(struct wal_stats *out)
     pthread_mutex_lock(&W.seg_mu);
     out->fsyncs = ST_GET(fsyncs);
     out->batches = ST_GET(batches);
-    out->records = __atomic_load_n(&W.records, __ATOMIC_RELAXED);
+    out->records = ST_GET(records);
     out->bytes = ST_GET(bytes);
     out->fsync_usec_total = ST_GET(fsync_usec_total);
     out->fsync_usec_last = ST_GET(fsync_usec_last);
@@ -364,43 +421,175 @@ void wal_get_stats(struct wal_stats *out)
  * raw (plen bytes).  The first record of a batch reserves the batch mark in
  * front of it; the WAL thread fills that in just before the write. */
 /* Appends one record whose payload is pre (prelen bytes) followed by body
- * (blen bytes), pcrc being crc32c(0, payload): the caller computed it
- * outside the mutex, which is held only to take an LSN and copy. */
+ * (blen bytes), pcrc being crc32c(0, payload): computed by the caller, so
+ * that only the LSN's 8 bytes are added here. */
 static uint64_t append_record(const uint8_t *pre, size_t prelen, const uint8_t *body, size_t blen,
                               uint32_t pcrc)
 {
-    size_t plen = prelen + blen;
-    pthread_mutex_lock(&W.mu);
-    while (W.flen > BUFFER_HIGH && !W.failed && !W.stop) {
-        pthread_cond_signal(&W.work);    /* the WAL thread drains it */
-        pthread_cond_wait(&W.space, &W.mu);
+    size_t plen = prelen + blen, need = REC_HEADER + plen;
+    struct slot *sl = my_slot();
+    pthread_mutex_lock(&sl->mu);
+    while (sl->len > BUFFER_HIGH && !wal_failed() && !__atomic_load_n(&W.stop, __ATOMIC_ACQUIRE)) {
+        /* nobody took the buffer (a slow disk): wait for a committer */
+        pthread_mutex_unlock(&sl->mu);
+        pthread_mutex_lock(&W.mu);
+        __atomic_add_fetch(&W.space_waiters, 1, __ATOMIC_SEQ_CST);
+        pthread_cond_signal(&W.work);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 10 * 1000000;
+        if (ts.tv_nsec >= 1000000000) { ts.tv_sec++; ts.tv_nsec -= 1000000000; }
+        pthread_cond_timedwait(&W.space, &W.mu, &ts);
+        __atomic_sub_fetch(&W.space_waiters, 1, __ATOMIC_SEQ_CST);
+        pthread_mutex_unlock(&W.mu);
+        pthread_mutex_lock(&sl->mu);
     }
-    bool was_empty = W.flen == 0;
-    size_t need = (was_empty ? MARK_LEN : 0) + REC_HEADER + plen;
-    if (W.fcap - W.flen < need) {
-        size_t cap = W.fcap ? W.fcap : 1024 * 1024;
-        while (cap - W.flen < need) cap *= 2;
-        W.fill = hf_realloc(W.fill, cap);
-        W.fcap = cap;
+    if (sl->cap - sl->len < need) {
+        size_t cap = sl->cap ? sl->cap : 256 * 1024;
+        while (cap - sl->len < need) cap *= 2;
+        sl->buf = hf_realloc(sl->buf, cap);
+        sl->cap = cap;
     }
-    if (was_empty) __atomic_store_n(&W.flen, MARK_LEN, __ATOMIC_RELAXED);
-    uint64_t lsn = W.next_lsn++;
-    uint8_t *h = W.fill + W.flen;
+    bool was_empty = sl->len == 0;
+    uint64_t lsn = __atomic_fetch_add(&W.next_lsn, 1, __ATOMIC_SEQ_CST);
+    uint8_t *h = sl->buf + sl->len;
     put32(h, (uint32_t)plen);
     put64(h + 8, lsn);
     put32(h + 4, crc32c(pcrc, h + 8, 8));
     if (prelen) memcpy(h + REC_HEADER, pre, prelen);
     if (blen) memcpy(h + REC_HEADER + prelen, body, blen);
-    __atomic_store_n(&W.flen, W.flen + REC_HEADER + plen, __ATOMIC_RELAXED);   /* wal_lead peeks */
-    W.fill_last = lsn;
-    W.frecs++;
-    __atomic_store_n(&W.records, W.records + 1, __ATOMIC_RELAXED);
-    /* a worker that will lead before it sleeps wakes nobody */
-    if ((was_empty && !(tl_worker >= 0 && __atomic_load_n(&W.worker_leads, __ATOMIC_RELAXED))) ||
-        (W.lingering && W.frecs == W.linger_target))
+    __atomic_store_n(&sl->len, sl->len + need, __ATOMIC_RELAXED);   /* wal_lead peeks */
+    pthread_mutex_unlock(&sl->mu);
+    /* A worker that will lead before it sleeps wakes nobody.  A lingering
+     * WAL thread (it set `lingering`, then looks at the counter under W.mu;
+     * we add to the counter, then look at `lingering`) is woken once its
+     * target is here. */
+    bool leads = tl_worker >= 0 && __atomic_load_n(&W.worker_leads, __ATOMIC_RELAXED);
+    if ((was_empty && !leads) ||
+        (__atomic_load_n(&W.lingering, __ATOMIC_SEQ_CST) &&
+         lsn - __atomic_load_n(&W.committed, __ATOMIC_ACQUIRE) >= __atomic_load_n(&W.linger_target, __ATOMIC_RELAXED))) {
+        pthread_mutex_lock(&W.mu);
         pthread_cond_signal(&W.work);
-    pthread_mutex_unlock(&W.mu);
+        pthread_mutex_unlock(&W.mu);
+    }
     return lsn;
+}
+
+static size_t frame_len(const uint8_t *p) { return REC_HEADER + get32(p); }
+
+static void grow(uint8_t **b, size_t *cap, size_t need)
+{
+    if (*cap >= need) return;
+    size_t c = *cap ? *cap : 64 * 1024;
+    while (c < need) c *= 2;
+    *b = hf_realloc(*b, c);
+    *cap = c;
+}
+
+/* Under io_mu: takes every record below the counter's value into W.out,
+ * in LSN order, after MARK_LEN bytes left for the batch's mark.  Returns
+ * the batch's length (0: nothing to write); *first and *last its LSNs. */
+static size_t collect(uint64_t *first, uint64_t *last)
+{
+    uint64_t x = __atomic_load_n(&W.next_lsn, __ATOMIC_SEQ_CST);
+    int ns = __atomic_load_n(&nslots, __ATOMIC_SEQ_CST);
+    struct run { uint8_t *p, *end; int slot; } runs[2 * MAX_SLOTS];
+    int nr = 0;
+    size_t total = 0;
+    for (int i = 0; i < ns; i++) {
+        struct slot *sl = &slots[i];
+        struct taken *t = &taken[i];
+        if (t->clen) {   /* older than anything in the slot now */
+            runs[nr++] = (struct run){t->carry, t->carry + t->clen, i};
+            total += t->clen;
+        }
+        pthread_mutex_lock(&sl->mu);
+        uint8_t *b = sl->buf;
+        size_t bl = sl->len, bc = sl->cap;
+        if (bl) {
+            sl->buf = t->spare;
+            sl->cap = t->scap;
+            __atomic_store_n(&sl->len, 0, __ATOMIC_RELAXED);
+        }
+        pthread_mutex_unlock(&sl->mu);
+        if (bl) {
+            t->spare = b;   /* consumed below, then the slot's next buffer */
+            t->scap = bc;
+            runs[nr++] = (struct run){b, b + bl, i};
+            total += bl;
+        }
+    }
+    if (__atomic_load_n(&W.space_waiters, __ATOMIC_SEQ_CST)) {
+        pthread_mutex_lock(&W.mu);
+        pthread_cond_broadcast(&W.space);
+        pthread_mutex_unlock(&W.mu);
+    }
+    uint64_t from = __atomic_load_n(&W.committed, __ATOMIC_RELAXED) + 1, expect = from;
+    grow(&W.out, &W.out_cap, MARK_LEN + total);
+    size_t olen = MARK_LEN;
+    while (expect < x) {
+        int k = 0;
+        while (k < nr && (runs[k].p == runs[k].end || get64(runs[k].p + 8) != expect)) k++;
+        if (k == nr) {   /* cannot happen: see the comment on slots */
+            hf_log(LOG_WARNING, "BUG: WAL record with LSN %llu missing from every buffer", (unsigned long long)expect);
+            abort();
+        }
+        /* the run's records that follow on without a gap, in one copy */
+        uint8_t *p = runs[k].p;
+        while (p < runs[k].end && expect < x && get64(p + 8) == expect) {
+            p += frame_len(p);
+            expect++;
+        }
+        memcpy(W.out + olen, runs[k].p, (size_t)(p - runs[k].p));
+        olen += (size_t)(p - runs[k].p);
+        runs[k].p = p;
+    }
+    /* what is left (LSN x and above) is carried, per slot, oldest first */
+    uint64_t carried = 0;
+    bool carried_by_other = false;
+    for (int i = 0; i < ns; i++) {
+        struct taken *t = &taken[i];
+        size_t n = 0;
+        for (int k = 0; k < nr; k++)
+            if (runs[k].slot == i) n += (size_t)(runs[k].end - runs[k].p);
+        if (n == 0 && t->clen == 0) continue;
+        grow(&t->carry2, &t->c2cap, n);
+        size_t o = 0;
+        for (int k = 0; k < nr; k++)
+            if (runs[k].slot == i && runs[k].end > runs[k].p) {
+                memcpy(t->carry2 + o, runs[k].p, (size_t)(runs[k].end - runs[k].p));
+                o += (size_t)(runs[k].end - runs[k].p);
+            }
+        uint8_t *tmp = t->carry;
+        size_t tcap = t->ccap;
+        t->carry = t->carry2;
+        t->ccap = t->c2cap;
+        t->carry2 = tmp;
+        t->c2cap = tcap;
+        t->clen = n;
+        carried += n;
+        /* Someone must write them even if nothing else happens: their
+         * worker may have looked for work before they were carried.  Ask
+         * it to lead (woken after io_mu is let go); a thread that is not
+         * a worker has the WAL thread do it. */
+        if (n) {
+            int w = slots[i].worker;
+            if (w >= 0 && w < 64) __atomic_or_fetch(&want_lead, 1ull << w, __ATOMIC_SEQ_CST);
+            else carried_by_other = true;
+        }
+    }
+    __atomic_store_n(&W.carried, carried, __ATOMIC_SEQ_CST);
+    if (carried_by_other) {
+        pthread_mutex_lock(&W.mu);
+        pthread_cond_signal(&W.work);
+        pthread_mutex_unlock(&W.mu);
+    }
+    if (expect == from) return 0;
+    ST_SET(records, W.st.records + (expect - from));
+    __atomic_store_n(&W.committed, expect - 1, __ATOMIC_RELEASE);
+    *first = from;
+    *last = expect - 1;
+    return olen;
 }
 
 uint64_t wal_log_payload(const uint8_t *payload, size_t len)
@@ -540,7 +729,7 @@ static int do_sync(void)
  * batch, is worth a wake-up. */
 #define LEAD_FSYNC_US 1000
 
-/* One batch: swaps the fill buffer, writes it, fdatasyncs as the policy
+/* One batch: collects the records, writes them, fdatasyncs as the policy
  * (or force) says, publishes, rolls the segment when it is full.  Called
  * with io_mu held (only one writer of the file at a time) and W.mu not
  * held.  Returns 0, or -1 once the log failed. */
@@ -548,25 +737,15 @@ static int commit_round(bool force_sync)
 {
     int policy = CONF_GET(appendfsync);   /* CONFIG SET takes effect per batch */
     __atomic_store_n(&W.policy, policy, __ATOMIC_RELAXED);
-    pthread_mutex_lock(&W.mu);
-    uint64_t batch_recs = W.frecs;
-    W.frecs = 0;
-    uint8_t *batch = W.fill;
-    size_t blen = W.flen, bcap = W.fcap;
-    uint64_t last = W.fill_last;
-    W.fill = W.spare;
-    W.fcap = W.scap;
-    __atomic_store_n(&W.flen, 0, __ATOMIC_RELAXED);
-    W.spare = batch;
-    W.scap = bcap;
-    pthread_cond_broadcast(&W.space);
-    pthread_mutex_unlock(&W.mu);
+    uint64_t first = 0, last = 0;
+    size_t blen = collect(&first, &last);
+    uint64_t batch_recs = blen ? last - first + 1 : 0;
 
     uint64_t unsynced = __atomic_load_n(&W.written_unsynced, __ATOMIC_RELAXED);
     if (blen) {
         /* the mark reserved in front of the batch: what is durable now */
-        encode_mark(batch, __atomic_load_n(&W.durable, __ATOMIC_RELAXED), get64(batch + MARK_LEN + 8));
-        if (fs_write_all(W.fd, batch, blen) != 0) { fail("write", errno); return -1; }
+        encode_mark(W.out, __atomic_load_n(&W.durable, __ATOMIC_RELAXED), first);
+        if (fs_write_all(W.fd, W.out, blen) != 0) { fail("write", errno); return -1; }
         ST_SET(batches, W.st.batches + 1);
         ST_SET(bytes, W.st.bytes + blen);
         unsynced += blen;
@@ -588,10 +767,11 @@ static int commit_round(bool force_sync)
     /* the batch's clients are released now: the next batch should wait
      * for ~90% of them on top of what is already queued */
     pthread_mutex_lock(&W.mu);
-    W.linger_target = W.frecs + batch_recs - batch_recs / 8;
+    uint64_t queued = pending();
+    __atomic_store_n(&W.linger_target, queued + batch_recs - batch_recs / 8, __ATOMIC_RELAXED);
     /* records that came while this batch was written: if workers no longer
      * lead (the disk turned slow), the WAL thread takes them */
-    if (W.flen && !__atomic_load_n(&W.worker_leads, __ATOMIC_RELAXED)) pthread_cond_signal(&W.work);
+    if (queued && !__atomic_load_n(&W.worker_leads, __ATOMIC_RELAXED)) pthread_cond_signal(&W.work);
     pthread_mutex_unlock(&W.mu);
     /* roll the segment between batches (the list is shared with
      * wal_truncate_below, hence the lock) */
@@ -617,7 +797,7 @@ static void *wal_thread(void *arg)
     (void)arg;
     for (;;) {
         pthread_mutex_lock(&W.mu);
-        while (W.flen == 0 && !W.stop && !W.sync_requested) {
+        while (pending() == 0 && !W.stop && !W.sync_requested) {
             /* under everysec, a tick every second whatever: workers write
              * batches without waking this thread, and someone must sync
              * what they leave once writes stop */
@@ -630,7 +810,7 @@ static void *wal_thread(void *arg)
                 pthread_cond_wait(&W.work, &W.mu);
             }
         }
-        if (W.failed || (W.stop && W.flen == 0)) {
+        if (W.failed || (W.stop && pending() == 0)) {
             pthread_mutex_unlock(&W.mu);
             break;
         }
@@ -644,21 +824,22 @@ static void *wal_thread(void *arg)
          * until about as many records as the last batch released are here
          * on top of those already queued.  A lone client never waits: its
          * target is its own record. */
-        if (POLICY() == FSYNC_ALWAYS && W.frecs && W.frecs < W.linger_target && !W.stop) {
+        uint64_t target = __atomic_load_n(&W.linger_target, __ATOMIC_RELAXED);
+        if (POLICY() == FSYNC_ALWAYS && pending() && pending() < target && !W.stop) {
             int64_t wait_us = (int64_t)ST_GET(fsync_usec_last) / 4;
             if (wait_us > 2000) wait_us = 2000;
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += wait_us * 1000;
             if (ts.tv_nsec >= 1000000000) { ts.tv_sec++; ts.tv_nsec -= 1000000000; }
-            W.lingering = true;
-            while (W.frecs < W.linger_target && !W.stop)
+            __atomic_store_n(&W.lingering, true, __ATOMIC_SEQ_CST);
+            while (pending() < target && !W.stop)
                 if (pthread_cond_timedwait(&W.work, &W.mu, &ts) != 0) break;
-            W.lingering = false;
+            __atomic_store_n(&W.lingering, false, __ATOMIC_SEQ_CST);
         }
         bool force_sync = W.sync_requested;
         W.sync_requested = false;
-        bool idle = W.flen == 0 && !force_sync && !W.stop;   /* a worker took it meanwhile */
+        bool idle = pending() == 0 && !force_sync && !W.stop;   /* a worker took it meanwhile */
         pthread_mutex_unlock(&W.mu);
         if (idle && POLICY() != FSYNC_EVERYSEC) continue;
         pthread_mutex_lock(&W.io_mu);
@@ -675,9 +856,12 @@ void wal_lead(void)
     if (!wal_enabled() || !__atomic_load_n(&W.worker_leads, __ATOMIC_RELAXED) ||
         __atomic_load_n(&W.failed, __ATOMIC_RELAXED))
         return;
-    /* a peek without the mutex: this thread sees its own appends, and
-     * another worker's records are that worker's to commit */
-    if (__atomic_load_n(&W.flen, __ATOMIC_RELAXED) == 0) return;
+    /* a peek without a mutex: this thread sees its own appends, and
+     * another worker's records are that worker's to commit, unless a
+     * committer left them in its carry (then anyone takes them) */
+    if ((!tl_slot || __atomic_load_n(&tl_slot->len, __ATOMIC_RELAXED) == 0) &&
+        __atomic_load_n(&W.carried, __ATOMIC_RELAXED) == 0)
+        return;
     if (pthread_mutex_trylock(&W.io_mu) != 0) {
         /* Someone is writing the log.  Rather than have the holder write
          * this worker's records too (its own clients would wait for a
@@ -739,7 +923,8 @@ int wal_start(const char *dir, uint64_t next_lsn, bool append_last)
         hf_log(LOG_WARNING, "Can't create %s: %s", W.dir, strerror(errno));
         return -1;
     }
-    W.next_lsn = next_lsn;
+    __atomic_store_n(&W.next_lsn, next_lsn, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&W.committed, next_lsn - 1, __ATOMIC_SEQ_CST);
     W.durable = W.written = W.ack = next_lsn - 1;
     struct wal_segment *segs;
     int n = wal_list_segments(W.dir, &segs);
@@ -793,7 +978,7 @@ int wal_start(const char *dir, uint64_t next_lsn, bool append_last)
     pthread_cond_init(&W.synced, &ca);
     pthread_condattr_destroy(&ca);
     W.worker_leads = true;   /* until an fsync says the disk is slow */
-    W.stop = false;
+    __atomic_store_n(&W.stop, false, __ATOMIC_RELEASE);
     __atomic_store_n(&W.enabled, true, __ATOMIC_RELEASE);
     W.running = true;
     pthread_create(&W.thread, NULL, wal_thread, NULL);
@@ -804,7 +989,7 @@ void wal_stop(void)
 {
     if (!W.running) return;
     pthread_mutex_lock(&W.mu);
-    W.stop = true;
+    __atomic_store_n(&W.stop, true, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&W.work);
     pthread_mutex_unlock(&W.mu);
     pthread_join(W.thread, NULL);
@@ -827,13 +1012,7 @@ void wal_stop(void)
     }
     if (W.fd >= 0) close(W.fd);
     W.fd = -1;
-    hf_free(W.fill);
-    hf_free(W.spare);
     hf_free(W.segs);
-    W.fill = W.spare = NULL;
-    W.fcap = W.scap = 0;
-    __atomic_store_n(&W.flen, 0, __ATOMIC_RELAXED);
-    W.frecs = 0;
     W.segs = NULL;
     W.nsegs = 0;
     __atomic_store_n(&W.enabled, false, __ATOMIC_RELEASE);

@@ -339,21 +339,24 @@ static int frames(const uint8_t *d, size_t len, size_t *off, bool *is_mark, int 
     return n;
 }
 
+/* A fresh log of n records, each in a batch of its own (so each batch's
+ * write carries a mark), stopped cleanly; returns the last segment's bytes
+ * (hf_free) and its path. */
+static char *log_synced(long n, char *path, size_t plen, size_t *len)
+{
+    assert_int_equal(wal_start(dir, 1, false), 0);
+    for (long i = 0; i < n; i++) assert_int_equal(wal_sync(log_one(i)), 0);
+    wal_stop();
+    return last_segment(path, plen, len);
+}
+
 static void test_torn_tail_every_offset(void **state)
 {
     (void)state;
     enum { N = 40 };
-    static uint64_t lsn_of[N];
-    assert_int_equal(wal_start(dir, 1, false), 0);
-    /* one record per batch: each batch's write carries a mark */
-    for (long i = 0; i < N; i++) {
-        lsn_of[i] = log_one(i);
-        assert_int_equal(wal_sync(lsn_of[i]), 0);
-    }
-    wal_stop();
     char path[400];
     size_t len;
-    char *orig = last_segment(path, sizeof path, &len);
+    char *orig = log_synced(N, path, sizeof path, &len);
     size_t off[256];
     bool mark[256];
     int nf = frames((uint8_t *)orig, len, off, mark, 256);
@@ -405,12 +408,9 @@ static void test_damage_is_corruption(void **state)
 {
     (void)state;
     enum { N = 10 };
-    assert_int_equal(wal_start(dir, 1, false), 0);
-    for (long i = 0; i < N; i++) assert_int_equal(wal_sync(log_one(i)), 0);
-    wal_stop();
     char path[400];
     size_t len;
-    char *orig = last_segment(path, sizeof path, &len);
+    char *orig = log_synced(N, path, sizeof path, &len);
     size_t off[64];
     bool mark[64];
     int nf = frames((uint8_t *)orig, len, off, mark, 64);
@@ -451,12 +451,9 @@ static void test_versions(void **state)
 {
     (void)state;
     enum { N = 5 };
-    assert_int_equal(wal_start(dir, 1, false), 0);
-    for (long i = 0; i < N; i++) assert_int_equal(wal_sync(log_one(i)), 0);
-    wal_stop();
     char path[400];
     size_t len;
-    uint8_t *d = (uint8_t *)last_segment(path, sizeof path, &len);
+    uint8_t *d = (uint8_t *)log_synced(N, path, sizeof path, &len);
     uint32_t version;
     memcpy(&version, d + 8, 4);
     assert_int_equal(version, 3);

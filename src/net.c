@@ -594,7 +594,8 @@ static void *worker_main(void *arg)
      * fast, and release the replies they hold without a thread hand-off. */
     while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
         event_base_loop(w->base, EVLOOP_ONCE | EVLOOP_NO_EXIT_ON_EMPTY);
-        wal_lead();   /* its publish activates durable_ev: the next round releases the replies */
+        /* its publish activates durable_ev: the next round releases the replies */
+        wal_lead(__atomic_load_n(&w->nparked, __ATOMIC_RELAXED) > 0);
     }
     ks_thread_exit();
     return NULL;

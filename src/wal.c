@@ -28,8 +28,8 @@
  * after a new segment's header (in the same write, before its fdatasync) and
  * at a clean shutdown (after the last fdatasync, then synced itself).  The
  * cost is 24 bytes per batch inside the batch's own write: no extra syscall
- * on the group-commit path.  Writers reserve the mark's bytes at the start
- * of an empty fill buffer; the WAL thread fills them in after the swap.
+ * on the group-commit path.  The committer leaves room for the mark in
+ * front of the records it collects and fills it in just before the write.
  *
  * PREALLOCATION.  A segment is created at its full size (wal-segment-bytes,
  * fallocate: unwritten space that reads as zeros) and written from the
@@ -312,7 +312,7 @@ struct slot {
     _Alignas(CACHELINE) pthread_mutex_t mu;
     uint8_t *buf;
     size_t len, cap;             /* len: also read without mu (atomic) */
-    int worker;                  /* the worker that appends here, or -1 */
+    int worker;                  /* the worker that appends here, or -1 (atomic) */
 };
 static struct slot slots[MAX_SLOTS];
 static int nslots;               /* registered slots (atomic; grows under W.mu) */
@@ -336,13 +336,13 @@ static struct slot *my_slot(void)
     if (n < MAX_SLOTS) {
         sl = &slots[n];
         pthread_mutex_init(&sl->mu, NULL);
-        sl->worker = tl_worker;
+        __atomic_store_n(&sl->worker, tl_worker, __ATOMIC_RELAXED);
         /* before any LSN this thread takes: a committer that sees such an
          * LSN sees the slot (both sequentially consistent) */
         __atomic_store_n(&nslots, n + 1, __ATOMIC_SEQ_CST);
     } else {
         sl = &slots[MAX_SLOTS - 1];   /* shared: its mutex keeps its LSNs in order */
-        sl->worker = -1;
+        __atomic_store_n(&sl->worker, -1, __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&W.mu);
     tl_slot = sl;
@@ -352,7 +352,9 @@ static struct slot *my_slot(void)
 /* Records assigned an LSN and not yet taken into a batch. */
 static uint64_t pending(void)
 {
-    return __atomic_load_n(&W.next_lsn, __ATOMIC_SEQ_CST) - 1 - __atomic_load_n(&W.committed, __ATOMIC_ACQUIRE);
+    /* committed first: it never passes next_lsn - 1, so this cannot wrap */
+    uint64_t c = __atomic_load_n(&W.committed, __ATOMIC_SEQ_CST);
+    return __atomic_load_n(&W.next_lsn, __ATOMIC_SEQ_CST) - 1 - c;
 }
 
 /* Workers (bit i: worker i, i < 64) that found the log busy with records
@@ -417,9 +419,6 @@ void wal_get_stats(struct wal_stats *out)
     pthread_mutex_unlock(&W.seg_mu);
 }
 
-/* Appends one record whose payload is either encoded from r or copied from
- * raw (plen bytes).  The first record of a batch reserves the batch mark in
- * front of it; the WAL thread fills that in just before the write. */
 /* Appends one record whose payload is pre (prelen bytes) followed by body
  * (blen bytes), pcrc being crc32c(0, payload): computed by the caller, so
  * that only the LSN's 8 bytes are added here. */
@@ -464,10 +463,13 @@ static uint64_t append_record(const uint8_t *pre, size_t prelen, const uint8_t *
      * WAL thread (it set `lingering`, then looks at the counter under W.mu;
      * we add to the counter, then look at `lingering`) is woken once its
      * target is here. */
-    bool leads = tl_worker >= 0 && __atomic_load_n(&W.worker_leads, __ATOMIC_RELAXED);
+    /* seq_cst, with the committer's store of worker_leads and its look at
+     * pending(): if the disk just turned slow, either we see it and wake
+     * the WAL thread, or the committer sees our record and does */
+    bool leads = tl_worker >= 0 && __atomic_load_n(&W.worker_leads, __ATOMIC_SEQ_CST);
     if ((was_empty && !leads) ||
         (__atomic_load_n(&W.lingering, __ATOMIC_SEQ_CST) &&
-         lsn - __atomic_load_n(&W.committed, __ATOMIC_ACQUIRE) >= __atomic_load_n(&W.linger_target, __ATOMIC_RELAXED))) {
+         lsn - __atomic_load_n(&W.committed, __ATOMIC_ACQUIRE) == __atomic_load_n(&W.linger_target, __ATOMIC_RELAXED))) {
         pthread_mutex_lock(&W.mu);
         pthread_cond_signal(&W.work);
         pthread_mutex_unlock(&W.mu);
@@ -573,7 +575,7 @@ static size_t collect(uint64_t *first, uint64_t *last)
          * it to lead (woken after io_mu is let go); a thread that is not
          * a worker has the WAL thread do it. */
         if (n) {
-            int w = slots[i].worker;
+            int w = __atomic_load_n(&slots[i].worker, __ATOMIC_RELAXED);
             if (w >= 0 && w < 64) __atomic_or_fetch(&want_lead, 1ull << w, __ATOMIC_SEQ_CST);
             else carried_by_other = true;
         }
@@ -761,7 +763,7 @@ static int commit_round(bool force_sync)
         synced = true;
     }
     __atomic_store_n(&W.worker_leads,
-                     policy != FSYNC_ALWAYS || W.st.fsync_usec_last < LEAD_FSYNC_US, __ATOMIC_RELAXED);
+                     policy != FSYNC_ALWAYS || W.st.fsync_usec_last < LEAD_FSYNC_US, __ATOMIC_SEQ_CST);
     if (blen) publish(last, synced ? last : 0);
     else if (synced) publish(0, __atomic_load_n(&W.written, __ATOMIC_RELAXED));
     /* the batch's clients are released now: the next batch should wait
@@ -851,16 +853,18 @@ static void *wal_thread(void *arg)
     return NULL;
 }
 
-void wal_lead(void)
+void wal_lead(bool waiting)
 {
-    if (!wal_enabled() || !__atomic_load_n(&W.worker_leads, __ATOMIC_RELAXED) ||
+    if (!wal_enabled() || !__atomic_load_n(&W.worker_leads, __ATOMIC_SEQ_CST) ||
         __atomic_load_n(&W.failed, __ATOMIC_RELAXED))
         return;
-    /* a peek without a mutex: this thread sees its own appends, and
-     * another worker's records are that worker's to commit, unless a
-     * committer left them in its carry (then anyone takes them) */
+    /* a peek without a mutex: this thread sees its own appends; another
+     * worker's records are that worker's to commit, unless a committer
+     * left them in its carry (then anyone takes them) or this worker has
+     * clients waiting (a read of a key another worker just wrote waits for
+     * that write: do not make it wait for the end of the writer's round) */
     if ((!tl_slot || __atomic_load_n(&tl_slot->len, __ATOMIC_RELAXED) == 0) &&
-        __atomic_load_n(&W.carried, __ATOMIC_RELAXED) == 0)
+        __atomic_load_n(&W.carried, __ATOMIC_RELAXED) == 0 && !(waiting && pending() > 0))
         return;
     if (pthread_mutex_trylock(&W.io_mu) != 0) {
         /* Someone is writing the log.  Rather than have the holder write
@@ -1014,6 +1018,16 @@ void wal_stop(void)
     W.fd = -1;
     hf_free(W.segs);
     W.segs = NULL;
+    /* nothing is pending after the drain above; an append that raced the
+     * stop was never acknowledged and must not reach the next start */
+    for (int i = 0; i < __atomic_load_n(&nslots, __ATOMIC_SEQ_CST); i++) {
+        pthread_mutex_lock(&slots[i].mu);
+        __atomic_store_n(&slots[i].len, 0, __ATOMIC_RELAXED);
+        pthread_mutex_unlock(&slots[i].mu);
+        taken[i].clen = 0;
+    }
+    __atomic_store_n(&W.carried, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&want_lead, 0, __ATOMIC_SEQ_CST);
     W.nsegs = 0;
     __atomic_store_n(&W.enabled, false, __ATOMIC_RELEASE);
 }

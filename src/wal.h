@@ -60,13 +60,15 @@ bool wal_enabled(void);
 /* Called once by each worker thread: its appends do not wake the WAL
  * thread while workers lead (see wal_lead). */
 void wal_thread_can_lead(int worker);
-/* A worker about to sleep: if records are waiting, the disk is fast
+/* A worker about to sleep: if records of its own are waiting (or records
+ * a committer carried over, or anyone's while `waiting`: it holds replies
+ * for the WAL), the disk is fast
  * enough (or appendfsync is not always) and nobody else is writing the
  * log, writes them itself (one write, one fdatasync under always) and
  * publishes (which wakes, through net_notify_durable, every worker holding
  * replies: this one too).  If another thread is writing, asks it for a
  * wake-up (net_wake_worker) when it is done. */
-void wal_lead(void);
+void wal_lead(bool waiting);
 /* Appends an effect encoded by wal_encode_payload(); returns its LSN (0 if
  * the WAL is disabled).  Call with the shard lock(s) of what the record
  * changes held. */

@@ -5,6 +5,7 @@
  *   same fields; malformed payloads are refused;
  * - records logged from several threads come back once each, in LSN
  *   order, across segment rolls, after a stop and a restart that appends;
+ *   also when the threads commit as workers do (wal_lead), several at once;
  * - the last segment cut at every byte offset of its last records reads as
  *   the whole records before the cut, then a torn tail (or a clean end at
  *   a frame boundary), and truncating the tail leaves a log that reads
@@ -24,6 +25,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,6 +301,54 @@ static void test_log_threads_rolls_restart(void **state)
     assert_int_equal(n, N1 + N2);
 }
 
+/* Workers that lead: each appends a round of records, then commits as a
+ * worker does before it sleeps (wal_lead) until its last record is
+ * acknowledged.  Several leading at once take each other's records into
+ * their batches and leave carries; no record may be lost, written twice
+ * or left waiting for someone else (the test gives each round 10 s). */
+struct leader { int id; long from, to; uint64_t *lsn_of; int stuck; };
+
+static void *leader_main(void *arg)
+{
+    struct leader *l = arg;
+    wal_thread_can_lead(l->id);
+    long i = l->from;
+    for (int round = 0; i < l->to; round++) {
+        uint64_t last = 0;
+        for (int k = 0; k <= round % 16 && i < l->to; k++, i++) last = l->lsn_of[i] = log_one(i);
+        int64_t t0 = hf_monotonic_us();
+        while (wal_ack_lsn() < last) {
+            wal_lead(true);
+            if (hf_monotonic_us() - t0 > 10 * 1000000) { l->stuck = 1; return NULL; }
+            sched_yield();
+        }
+    }
+    return NULL;
+}
+
+static void test_workers_lead(void **state)
+{
+    (void)state;
+    enum { N = 12000, T = 3 };
+    static uint64_t lsn_of[N];
+    static long i_of_lsn[N + 1];
+    assert_int_equal(wal_start(dir, 1, false), 0);
+    pthread_t t[T];
+    struct leader l[T];
+    for (int k = 0; k < T; k++) {
+        l[k] = (struct leader){.id = k, .from = (long)N / T * k, .to = (long)N / T * (k + 1), .lsn_of = lsn_of};
+        pthread_create(&t[k], NULL, leader_main, &l[k]);
+    }
+    for (int k = 0; k < T; k++) pthread_join(t[k], NULL);
+    for (int k = 0; k < T; k++) assert_int_equal(l[k].stuck, 0);
+    assert_int_equal(wal_last_lsn(), N);
+    wal_stop();
+    for (long i = 0; i < N; i++) i_of_lsn[lsn_of[i]] = i;
+    uint64_t n;
+    assert_int_equal(read_all(i_of_lsn, &n), WAL_READ_END);
+    assert_int_equal(n, N);
+}
+
 /* The last segment's path and bytes. */
 static char *last_segment(char *path, size_t plen, size_t *len)
 {
@@ -509,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_payload_roundtrip),
         cmocka_unit_test(test_payload_group),
         cmocka_unit_test_setup_teardown(test_log_threads_rolls_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_workers_lead, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_tail_every_offset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damage_is_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(test_versions, setup, teardown),

@@ -390,31 +390,51 @@ static int frames(const uint8_t *d, size_t len, size_t *off, bool *is_mark, int 
 }
 
 /* A fresh log of n records, each in a batch of its own (so each batch's
- * write carries a mark), stopped cleanly; returns the last segment's bytes
- * (hf_free) and its path. */
-static char *log_synced(long n, char *path, size_t plen, size_t *len)
+ * write carries a mark), stopped cleanly: its last segment's path, bytes
+ * (hf_free) and frames. */
+struct seglog {
+    char path[400];
+    size_t len;
+    char *d;
+    size_t off[256];
+    bool mark[256];
+    int nf;
+};
+
+static void seglog_make(struct seglog *g, long n)
 {
     assert_int_equal(wal_start(dir, 1, false), 0);
     for (long i = 0; i < n; i++) assert_int_equal(wal_sync(log_one(i)), 0);
     wal_stop();
-    return last_segment(path, plen, len);
+    g->d = last_segment(g->path, sizeof g->path, &g->len);
+    g->nf = frames((uint8_t *)g->d, g->len, g->off, g->mark, 256);
+}
+
+/* The frame index of the n-th record (n > 0: from the start, n < 0: from
+ * the end), or -1. */
+static int nth_record(const struct seglog *g, int n)
+{
+    int seen = 0;
+    for (int k = 0; k < g->nf; k++) {
+        int f = n > 0 ? k : g->nf - 1 - k;
+        if (!g->mark[f] && ++seen == (n > 0 ? n : -n)) return f;
+    }
+    return -1;
 }
 
 static void test_torn_tail_every_offset(void **state)
 {
     (void)state;
     enum { N = 40 };
-    char path[400];
-    size_t len;
-    char *orig = log_synced(N, path, sizeof path, &len);
-    size_t off[256];
-    bool mark[256];
-    int nf = frames((uint8_t *)orig, len, off, mark, 256);
+    static struct seglog g;
+    seglog_make(&g, N);
+    char *path = g.path, *orig = g.d;
+    size_t len = g.len, *off = g.off;
+    bool *mark = g.mark;
+    int nf = g.nf;
     assert_true(nf > 2 * N);
     /* cut anywhere from the start of the third-to-last record to the end */
-    int recs_seen = 0, first = -1;
-    for (int f = nf - 1; f >= 0; f--)
-        if (!mark[f] && ++recs_seen == 3) { first = f; break; }
+    int first = nth_record(&g, -3);
     assert_true(first > 0);
     for (size_t cut = off[first]; cut < len; cut++) {
         write_file(path, orig, cut);
@@ -458,16 +478,12 @@ static void test_damage_is_corruption(void **state)
 {
     (void)state;
     enum { N = 10 };
-    char path[400];
-    size_t len;
-    char *orig = log_synced(N, path, sizeof path, &len);
-    size_t off[64];
-    bool mark[64];
-    int nf = frames((uint8_t *)orig, len, off, mark, 64);
+    static struct seglog g;
+    seglog_make(&g, N);
+    char *path = g.path, *orig = g.d;
+    size_t len = g.len, *off = g.off;
     /* the fourth record: later batches' marks record it as durable */
-    int f = -1, recs = 0;
-    for (int k = 0; k < nf; k++)
-        if (!mark[k] && ++recs == 4) { f = k; break; }
+    int f = nth_record(&g, 4);
     assert_true(f > 0);
     size_t at = off[f] + REC_HEADER + 5;
     orig[at] ^= 0x10;
@@ -501,20 +517,19 @@ static void test_versions(void **state)
 {
     (void)state;
     enum { N = 5 };
-    char path[400];
-    size_t len;
-    uint8_t *d = (uint8_t *)log_synced(N, path, sizeof path, &len);
+    static struct seglog g;
+    seglog_make(&g, N);
+    char *path = g.path;
+    uint8_t *d = (uint8_t *)g.d;
+    size_t len = g.len, *off = g.off;
+    bool *mark = g.mark;
+    int nf = g.nf;
     uint32_t version;
     memcpy(&version, d + 8, 4);
     assert_int_equal(version, 3);
-    size_t off[64];
-    bool mark[64];
-    int nf = frames(d, len, off, mark, 64);
     /* the last record's CRC by the old rule, in a version 3 segment:
      * refused (corruption: the shutdown mark after it says it was durable) */
-    int last = -1;
-    for (int k = 0; k < nf; k++)
-        if (!mark[k]) last = k;
+    int last = nth_record(&g, -1);
     uint8_t *copy = malloc(len);
     memcpy(copy, d, len);
     v2_crc(copy + off[last]);

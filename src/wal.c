@@ -733,7 +733,9 @@ static int do_sync(void)
  * WRITEBACK_CHUNK written, start the kernel's writeback of it without
  * waiting (as Redis's incremental fsync of its rewrite files does): the
  * later fdatasync finds little left to do.  Nothing is claimed durable by
- * this.  Called with io_mu held. */
+ * this.  Only SYNC_FILE_RANGE_WRITE, never a WAIT flag: waiting would check
+ * (and consume) a writeback error that the next fdatasync must report.
+ * Called with io_mu held. */
 #define WRITEBACK_CHUNK (4u << 20)
 
 static void start_writeback(int policy, uint64_t end)
